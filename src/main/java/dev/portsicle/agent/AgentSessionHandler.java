@@ -1,0 +1,120 @@
+package dev.portsicle.agent;
+
+import dev.portsicle.net.MessageReads;
+import dev.portsicle.net.Transport;
+import dev.portsicle.protocol.ControlMessage;
+import dev.portsicle.protocol.ControlMessage.Bind;
+import dev.portsicle.protocol.ControlMessage.Bound;
+import dev.portsicle.protocol.ControlMessage.Hello;
+import dev.portsicle.protocol.ControlMessage.Refused;
+import dev.portsicle.protocol.ControlMessage.Welcome;
+import dev.portsicle.protocol.Multiplexer;
+import dev.portsicle.protocol.Protocol;
+import dev.portsicle.protocol.StreamBytesCodec;
+import dev.portsicle.protocol.StreamHeaders;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The agent's end of its session: once the WebSocket is up it starts the multiplexer, says hello, binds
+ * the tunnel (with its resume token, to get the same URL back) and serves every stream the relay opens.
+ */
+final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
+    /** Request heads arrive from the relay, which already enforced the visitor limits. */
+    private static final HttpDecoderConfig REQUEST_DECODER = new HttpDecoderConfig()
+            .setMaxInitialLineLength(64 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(64 * 1024);
+
+    /** What the session tells the {@link Agent}. */
+    interface Events {
+        void bound(Bound bound);
+
+        void refused(String message);
+
+        void failed(String message, boolean definite);
+    }
+
+    private final AgentConfig config;
+    private final Transport transport;
+    private final String resumeToken;
+    private final Events events;
+    private LocalPool pool;
+
+    AgentSessionHandler(AgentConfig config, Transport transport, String resumeToken, Events events) {
+        this.config = config;
+        this.transport = transport;
+        this.resumeToken = resumeToken;
+        this.events = events;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+            ctx.writeAndFlush(new Hello(Protocol.VERSION));
+        } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+            events.failed("the relay did not answer the WebSocket handshake", false);
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** The relay's HTTP/2 bytes follow its welcome: the codec must be in place before we read on. */
+    private void welcome(ChannelHandlerContext ctx) {
+        pool = new LocalPool(ctx.channel().eventLoop(), transport, config.localHost(), config.localPort());
+        Multiplexer.install(ctx.pipeline(), ctx.name(), true, new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.config().setAutoRead(false);
+                stream.pipeline().addLast(new StreamBytesCodec(), new HttpServerCodec(REQUEST_DECODER));
+                MessageReads.addTo(stream.pipeline());
+                stream.pipeline().addLast(new LocalExchange(config, pool));
+            }
+            });
+            ctx.writeAndFlush(new Bind(1, StreamHeaders.KIND_HTTP, resumeToken));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Welcome && pool == null) {
+            welcome(ctx);
+        } else if (msg instanceof Bound bound) {
+            events.bound(bound);
+        } else if (msg instanceof Refused refused) {
+            events.refused(refused.message());
+            ctx.close();
+        } else if (msg instanceof ControlMessage other) {
+            events.failed("the relay sent an unexpected " + other.getClass().getSimpleName(), false);
+            ctx.close();
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (pool != null) {
+            pool.close();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof WebSocketClientHandshakeException handshake) {
+            // 4xx: the relay understood and said no (wrong version, bad token): retrying will not help.
+            int status = handshake.response() == null ? 0 : handshake.response().status().code();
+            events.failed("the relay refused the connection: " + (handshake.response() == null
+                    ? handshake.getMessage() : handshake.response().status()), status >= 400 && status < 500);
+        } else {
+            events.failed(String.valueOf(cause.getMessage()), false);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,235 @@
+package dev.portsicle.agent;
+
+import dev.portsicle.net.Forwarding;
+import dev.portsicle.protocol.StreamBytesCodec;
+import dev.portsicle.protocol.StreamHeaders;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.ConnectException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One stream the relay opened: its HTTP/1.1 request goes to the local server over a pooled connection,
+ * and the response comes back on the stream. Both directions follow the {@link Forwarding} rule. Stream
+ * and local connection share one event loop, so nothing here needs a lock.
+ */
+final class LocalExchange extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger("portsicle");
+
+    private final AgentConfig config;
+    private final LocalPool pool;
+    private Channel stream;
+    private Channel local;
+    private HttpRequest request;
+    private String line;
+    private long started;
+    private int status;
+    private boolean requestDone;
+    private boolean responseStarted;
+    private boolean responseDone;
+    private boolean skipInterimEnd;
+    private boolean keepAlive;
+    private boolean closed;
+
+    LocalExchange(AgentConfig config, LocalPool pool) {
+        this.config = config;
+        this.pool = pool;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        stream = ctx.channel();
+        ctx.read(); // the opening HEADERS
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Http2HeadersFrame headers) {
+            StreamHeaders.Open open = StreamHeaders.Open.of(headers.headers());
+            if (!StreamHeaders.KIND_HTTP.equals(open.kind())) {
+                answer(new StreamHeaders.Answer(501, "this agent serves http streams only"));
+                return;
+            }
+            ctx.read();
+        } else if (msg instanceof HttpRequest req) {
+            onRequest(req);
+        } else if (msg instanceof HttpContent content) {
+            if (local == null || closed) {
+                content.release();
+            } else if (content instanceof LastHttpContent) {
+                local.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
+                    requestDone = f.isSuccess();
+                    maybeRelease();
+                });
+            } else {
+                Forwarding.forward(content, local, stream, this::abort);
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequest(HttpRequest req) {
+        request = req;
+        started = System.nanoTime();
+        line = req.method().name() + " " + req.uri();
+        if (req.decoderResult().isFailure()) {
+            answer(new StreamHeaders.Answer(400, "the relay sent a malformed request"));
+            return;
+        }
+        if (config.hostHeader() == AgentConfig.HostHeader.REWRITE) {
+            req.headers().set(HttpHeaderNames.HOST, config.localAuthority());
+        }
+        keepAlive = HttpUtil.isKeepAlive(req);
+        pool.acquire().addListener(acquired -> {
+            if (!acquired.isSuccess()) {
+                answer(new StreamHeaders.Answer(502, unreachable(acquired.cause())));
+                return;
+            }
+            local = (Channel) acquired.getNow();
+            if (closed) {
+                local.close();
+                return;
+            }
+            LocalPool.bind(local, this);
+            stream.write(new DefaultHttp2HeadersFrame(StreamHeaders.Answer.CONNECTED.toHeaders()));
+            Forwarding.forward(req, local, stream, this::abort);
+            local.read();
+        });
+    }
+
+    /** What the local server sent on the connection this exchange holds. */
+    void fromLocal(Object msg) {
+        if (closed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                failLocal("the local server sent a malformed response");
+                return;
+            }
+            if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL && response.status().code() != 101) {
+                skipInterimEnd = true;
+            } else {
+                responseStarted = true;
+                status = response.status().code();
+                keepAlive &= HttpUtil.isKeepAlive(response);
+            }
+            Forwarding.forward(response, stream, local, this::abort);
+        } else if (msg instanceof HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                content.release();
+                failLocal("the local server broke off its response");
+            } else if (content instanceof LastHttpContent && skipInterimEnd) {
+                skipInterimEnd = false;
+                content.release();
+                local.read();
+            } else if (content instanceof LastHttpContent) {
+                responseDone = true;
+                stream.write(content);
+                stream.writeAndFlush(StreamBytesCodec.endStream());
+                logLine();
+                maybeRelease();
+            } else {
+                Forwarding.forward(content, stream, local, this::abort);
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+            local.read();
+        }
+    }
+
+    /** The local connection closed: fine after a response, otherwise the visitor hears about it. */
+    void localClosed() {
+        if (!responseDone) {
+            failLocal("the local server closed the connection without a complete response");
+        }
+    }
+
+    private void failLocal(String reason) {
+        if (closed) {
+            return;
+        }
+        if (responseStarted) {
+            log.info("{} {} (broken off: {})", line, status, reason);
+            abort();
+        } else {
+            answer(new StreamHeaders.Answer(502, reason));
+        }
+    }
+
+    /** Both directions are complete: the local connection can serve the next exchange. */
+    private void maybeRelease() {
+        if (!requestDone || !responseDone || closed || local == null) {
+            return;
+        }
+        closed = true;
+        if (keepAlive && local.isActive()) {
+            pool.release(local);
+        } else {
+            local.close();
+        }
+    }
+
+    /** An answer from the agent itself (local server unreachable, ...), ending the stream. */
+    private void answer(StreamHeaders.Answer answer) {
+        closed = true;
+        status = answer.status();
+        stream.writeAndFlush(new DefaultHttp2HeadersFrame(answer.toHeaders(), true));
+        if (local != null) {
+            local.close();
+        }
+        log.info("{} {} ({})", line == null ? "stream" : line, answer.status(), answer.error());
+    }
+
+    private void abort() {
+        closed = true;
+        stream.close();
+        if (local != null) {
+            local.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!closed && !(requestDone && responseDone)) {
+            closed = true; // the relay reset the stream: the visitor is gone
+            if (local != null) {
+                local.close();
+            }
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("stream {} failed", ctx.channel(), cause);
+        abort();
+    }
+
+    private void logLine() {
+        log.info("{} {} {}ms", line, status, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private String unreachable(Throwable cause) {
+        String why = cause instanceof ConnectException ? "connection refused" : String.valueOf(cause.getMessage());
+        return "the local server at " + config.localAuthority() + " is unreachable (" + why
+                + "): is it running?";
+    }
+}

@@ -1,0 +1,114 @@
+package dev.portsicle.cli;
+
+import dev.portsicle.agent.Agent;
+import dev.portsicle.agent.AgentConfig;
+import dev.portsicle.relay.Relay;
+import dev.portsicle.relay.RelayConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.URI;
+import java.util.Collections;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+
+@Command(name = "http", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = {"Expose a local HTTP server at a public URL.",
+                       "With no --server (and no PORTSICLE_SERVER), a relay starts inside this process on port "
+                       + "8080 or the next free one, reachable from your local network."})
+final class HttpCommand implements Callable<Integer> {
+    private static final int EMBEDDED_PORT_TRIES = 20;
+
+    @Option(names = {"-p", "--port"}, required = true, description = "Port of the local server.")
+    int port;
+
+    @Option(names = "--local-host", description = "Host of the local server (default: ${DEFAULT-VALUE}).")
+    String localHost = "127.0.0.1";
+
+    @Option(names = "--server", paramLabel = "URL", defaultValue = "${env:PORTSICLE_SERVER}",
+            description = "The relay: http(s):// or ws(s):// URL (default: $PORTSICLE_SERVER, else an embedded relay).")
+    String server;
+
+    @Option(names = "--host-header", paramLabel = "rewrite|preserve",
+            description = "Host header the local server sees: its own address (rewrite, default; dev servers "
+                          + "check it) or the public one (preserve). The public one is always in X-Forwarded-Host.")
+    String hostHeader = "rewrite";
+
+    @Override
+    public Integer call() throws Exception {
+        Options.checkPort(port, "--port");
+        AgentConfig.HostHeader host = AgentConfig.HostHeader.parse(hostHeader);
+        Relay embedded = null;
+        URI relayUri;
+        if (server == null || server.isBlank()) {
+            embedded = startEmbeddedRelay();
+            relayUri = URI.create("ws://127.0.0.1:" + embedded.port());
+        } else {
+            relayUri = URI.create(server.trim());
+        }
+        AgentConfig config = AgentConfig.http(relayUri, localHost, port).withHostHeader(host);
+        config.tunnelUri(); // rejects a malformed relay URL before anything starts
+        Agent agent = Agent.start(config);
+        Relay relay = embedded;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            if (relay != null) {
+                relay.close();
+            }
+        }));
+        try {
+            String url = agent.publicUrl().get();
+            System.out.println("Your public url: " + url);
+            System.out.flush();
+        } catch (ExecutionException e) {
+            System.err.println("portsicle: " + e.getCause().getMessage());
+            return 1;
+        }
+        System.err.println("portsicle: " + agent.stopped().get());
+        return 1;
+    }
+
+    /** The embedded default: port 8080 or the next free one, on every interface, URL with the LAN address. */
+    private static Relay startEmbeddedRelay() throws InterruptedException {
+        String host = lanAddress();
+        Exception last = null;
+        for (int port = RelayConfig.DEFAULT_PORT; port < RelayConfig.DEFAULT_PORT + EMBEDDED_PORT_TRIES; port++) {
+            String base = "http://" + host + ":" + port;
+            try {
+                Relay relay = Relay.start(RelayConfig.defaults().withBind("0.0.0.0", port).withPublicUrl(base));
+                System.err.println("portsicle: no --server given, so a relay runs inside this process at " + base
+                                   + " (also http://localhost:" + port + ")");
+                return relay;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                last = e; // port taken: try the next one
+            }
+        }
+        throw new IllegalStateException("cannot start the embedded relay on ports " + RelayConfig.DEFAULT_PORT + "-"
+                + (RelayConfig.DEFAULT_PORT + EMBEDDED_PORT_TRIES - 1) + ": " + last.getMessage());
+    }
+
+    /** This machine's address on the local network, for a URL others there can open. */
+    private static String lanAddress() {
+        try {
+            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback() || nic.isVirtual()) {
+                    continue;
+                }
+                for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+                    if (address instanceof Inet4Address && address.isSiteLocalAddress()) {
+                        return address.getHostAddress();
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // fall through: localhost still works on this machine
+        }
+        return "localhost";
+    }
+}

@@ -1,0 +1,48 @@
+package dev.portsicle.cli;
+
+import dev.portsicle.relay.Relay;
+import dev.portsicle.relay.RelayConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "server", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Run a relay: the public side that visitors and agents connect to (one port for both).")
+final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--port", description = "Port for visitors and agents (default: ${DEFAULT-VALUE}).")
+    int port = RelayConfig.DEFAULT_PORT;
+
+    @Option(names = "--bind", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind = RelayConfig.defaults().bindHost();
+
+    @Option(names = "--domain", paramLabel = "D",
+            description = "Also serve tunnels at <id>.D (needs wildcard DNS for *.D); agents then get that URL.")
+    String domain;
+
+    @Option(names = "--public-url", paramLabel = "URL",
+            description = "How visitors reach this relay, e.g. https://tunnel.example.com "
+                          + "(default: the address each agent dialled).")
+    String publicUrl;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS",
+            description = "Close visitor connections idle between requests this long (default: ${DEFAULT-VALUE}).")
+    long idleSeconds = RelayConfig.defaults().idleTimeout().toSeconds();
+
+    @Override
+    public Integer call() throws Exception {
+        RelayConfig config = RelayConfig.defaults().withBind(bind, port).withDomain(domain).withPublicUrl(publicUrl)
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds));
+        Options.checkPort(port, "--port");
+        Relay relay = Relay.start(config);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            relay.close();
+            stop.countDown();
+        }));
+        stop.await();
+        return 0;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.portsicle.net;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.ArrayDeque;
+
+/**
+ * Makes {@code read()} mean "deliver the next decoded message" on a pipeline with auto-read off: the
+ * piece that lets the {@link Forwarding} rule (one read, one message) hold above a decoder, which may
+ * turn one read into several messages (a request head and its body) or into none (half a head).
+ *
+ * <p>Netty's {@code FlowControlHandler} does the queueing but does not fit a proxy: it counts a read
+ * cycle that ended with no whole message as done (the next message then waits for a read nobody
+ * makes), and it drops what is queued when the channel closes, which would cut off the end of a
+ * response whose server closes right after sending it. Here the read stays wanted until a message
+ * arrives, and the channel's end is passed on only after everything before it.
+ */
+public final class MessageReads extends ChannelDuplexHandler {
+    private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
+    private boolean wanted;
+    private boolean inactiveQueued;
+
+    /** Adds a {@code MessageReads} at the end of {@code pipeline} (right after the decoder). */
+    public static void addTo(ChannelPipeline pipeline) {
+        pipeline.addLast(new MessageReads());
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        if (!queue.isEmpty()) {
+            deliver(ctx);
+        } else {
+            wanted = true;
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        queue.add(msg);
+        if (wanted) {
+            deliver(ctx);
+        }
+    }
+
+    private void deliver(ChannelHandlerContext ctx) {
+        wanted = false;
+        ctx.fireChannelRead(queue.poll());
+        if (queue.isEmpty() && inactiveQueued) {
+            inactiveQueued = false;
+            ctx.fireChannelInactive();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (wanted && ctx.channel().isActive()) {
+            ctx.read(); // that read brought no whole message: ask again
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (queue.isEmpty()) {
+            ctx.fireChannelInactive();
+        } else {
+            inactiveQueued = true;
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        Object msg;
+        while ((msg = queue.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+}

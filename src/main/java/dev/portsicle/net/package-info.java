@@ -1,0 +1,2 @@
+/** Plumbing both the relay and the agent use: event loops and transports, and backpressured forwarding. */
+package dev.portsicle.net;

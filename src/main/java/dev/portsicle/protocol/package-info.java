@@ -1,0 +1,30 @@
+/**
+ * The wire protocol between agent and relay, readable top to bottom in this package.
+ *
+ * <pre>
+ *  agent                                                     relay
+ *    │  GET /_portsicle/tunnel  Upgrade: websocket               │
+ *    │  Portsicle-Protocol: 1                                    │
+ *    │ ────────────────────────────────────────────────────────▶ │
+ *    │ ◀──────────────────────────── 101 Switching Protocols ─── │
+ *    │  text  {"type":"hello","version":1}                       │   control messages: WebSocket
+ *    │ ────────────────────────────────────────────────────────▶ │   text frames, one JSON object
+ *    │  text  {"type":"bind","ref":1,"kind":"http",...}          │   each ({@link ControlMessage})
+ *    │ ────────────────────────────────────────────────────────▶ │
+ *    │ ◀────── text {"type":"bound","ref":1,"tunnel":..,"url":..} │
+ *    │                                                           │
+ *    │ ◀═══ binary frames: one HTTP/2 connection, relay = client ═│   streams: HTTP/2 over the
+ *    │      stream n: HEADERS (kind, tunnel, visitor)             │   binary frames
+ *    │                DATA ... (the visitor's bytes)              │   ({@link WebSocketBytesCodec})
+ *    │ ═══▶ stream n: HEADERS :status 200 (or 502 + reason)       │
+ *    │                DATA ... (the local server's bytes)         │
+ * </pre>
+ *
+ * <p>A stream is a virtual connection for one visitor exchange: after its opening HEADERS
+ * ({@link StreamHeaders}) it carries opaque bytes both ways (an HTTP/1.1 request and its response,
+ * or raw bytes after an upgrade or in a TCP tunnel), END_STREAM is a half-close and RST_STREAM an
+ * abort. HTTP/2 gives every stream its own flow-control window, so a slow visitor slows only its own
+ * stream ({@link Multiplexer}). {@link StreamBytesCodec} turns a stream's frames into plain bytes so
+ * the ordinary HTTP/1.1 codecs of Netty run on top of it.
+ */
+package dev.portsicle.protocol;

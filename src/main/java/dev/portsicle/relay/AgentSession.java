@@ -1,0 +1,149 @@
+package dev.portsicle.relay;
+
+import dev.portsicle.protocol.ControlMessage;
+import dev.portsicle.protocol.ControlMessage.Bind;
+import dev.portsicle.protocol.ControlMessage.Bound;
+import dev.portsicle.protocol.ControlMessage.Hello;
+import dev.portsicle.protocol.ControlMessage.Refused;
+import dev.portsicle.protocol.ControlMessage.Welcome;
+import dev.portsicle.protocol.Multiplexer;
+import dev.portsicle.protocol.Protocol;
+import dev.portsicle.protocol.StreamHeaders;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The relay's end of one agent's WebSocket: answers its control messages, binds its tunnels, and
+ * unbinds them all the moment the connection ends so visitors are never routed to a dead session.
+ */
+final class AgentSession extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(AgentSession.class);
+
+    private final RelayContext relay;
+    private final PublicUrls urls;
+    private final List<Tunnel> tunnels = new ArrayList<>();
+    private Channel channel;
+    private boolean multiplexing;
+
+    AgentSession(RelayContext relay, PublicUrls urls) {
+        this.relay = relay;
+        this.urls = urls;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Hello hello) {
+            hello(ctx, hello);
+        } else if (msg instanceof Bind bind) {
+            bind(ctx, bind);
+        } else if (msg instanceof ControlMessage other) {
+            protocolError(ctx, "unexpected " + other.getClass().getSimpleName().toLowerCase());
+        } else {
+            ReferenceCountUtil.release(msg); // leftovers of the upgrade request; streams have their own channels
+        }
+    }
+
+    private void hello(ChannelHandlerContext ctx, Hello hello) {
+        if (multiplexing) {
+            protocolError(ctx, "second hello");
+            return;
+        }
+        if (hello.version() != Protocol.VERSION) {
+            refuse(ctx, "protocol version " + hello.version() + " is not supported (relay speaks "
+                    + Protocol.VERSION + ")");
+            return;
+        }
+        multiplexing = true;
+        ctx.writeAndFlush(new Welcome(Protocol.VERSION));
+        // The relay opens streams and the agent opens none, so streams the agent starts are refused.
+        Multiplexer.install(ctx.pipeline(), ctx.name(), false, RefuseStreams.INSTANCE);
+    }
+
+    private void bind(ChannelHandlerContext ctx, Bind bind) {
+        if (!multiplexing) {
+            protocolError(ctx, "bind before hello");
+            return;
+        }
+        if (!StreamHeaders.KIND_HTTP.equals(bind.kind())) {
+            ctx.writeAndFlush(new Refused(bind.ref(), "tunnel kind '" + bind.kind() + "' is not supported"));
+            return;
+        }
+        String id = null;
+        if (bind.resume() != null) {
+            id = relay.resumeTokens().verify(bind.resume());
+            if (id == null) {
+                ctx.writeAndFlush(new Refused(bind.ref(), "invalid resume token"));
+                return;
+            }
+        }
+        Tunnel tunnel = null;
+        if (id != null) {
+            tunnel = new Tunnel(id, bind.kind(), urls.forTunnel(id), this);
+            if (!relay.tunnels().bind(tunnel)) {
+                ctx.writeAndFlush(new Refused(bind.ref(), "tunnel " + id + " is held by another agent"));
+                return;
+            }
+        } else {
+            do {
+                id = TunnelIds.next();
+                tunnel = new Tunnel(id, bind.kind(), urls.forTunnel(id), this);
+            } while (!relay.tunnels().bind(tunnel));
+        }
+        tunnels.add(tunnel);
+        log.info("tunnel {} bound by {} at {}{}", id, ctx.channel().remoteAddress(), tunnel.url(),
+                bind.resume() != null ? " (resumed)" : "");
+        ctx.writeAndFlush(new Bound(bind.ref(), id, tunnel.url(), relay.resumeTokens().issue(id)));
+    }
+
+    private void refuse(ChannelHandlerContext ctx, String message) {
+        log.info("agent {} refused: {}", ctx.channel().remoteAddress(), message);
+        ctx.writeAndFlush(new Refused(0, message)).addListener(f -> ctx.close());
+    }
+
+    private void protocolError(ChannelHandlerContext ctx, String what) {
+        log.warn("agent {} disconnected: protocol violation: {}", ctx.channel().remoteAddress(), what);
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        for (Tunnel tunnel : tunnels) {
+            relay.tunnels().unbind(tunnel);
+            log.info("tunnel {} offline (agent disconnected)", tunnel.id());
+        }
+        tunnels.clear();
+    }
+
+    /** The relay opens streams and the agent opens none: any the agent starts are closed at once. */
+    @ChannelHandler.Sharable
+    private static final class RefuseStreams extends ChannelInboundHandlerAdapter {
+        static final RefuseStreams INSTANCE = new RefuseStreams();
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext stream) {
+            stream.close();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        protocolError(ctx, String.valueOf(cause.getMessage()));
+    }
+}

@@ -1,0 +1,300 @@
+package dev.portsicle.relay;
+
+import dev.portsicle.net.Forwarding;
+import dev.portsicle.net.MessageReads;
+import dev.portsicle.protocol.StreamBytesCodec;
+import dev.portsicle.protocol.StreamHeaders;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One visitor request and its response, carried by one stream of the tunnel's session.
+ *
+ * <p>Both directions follow the {@link Forwarding} rule, so a slow visitor or a slow local server holds
+ * back only this stream. Everything here runs on the visitor's event loop; what the stream delivers is
+ * handed over to it.
+ */
+final class Exchange {
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+    /** Response heads from the agent are the local server's: allow what a browser would. */
+    private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig()
+            .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(64 * 1024);
+
+    /** Told when the exchange is over, whether the visitor connection may carry another request. */
+    interface Done {
+        void exchangeDone(boolean keepAlive);
+    }
+
+    private final Channel visitor;
+    private final HttpRequest request;
+    private final Router.Route route;
+    private final String scheme;
+    private final Done done;
+    private final long started = System.nanoTime();
+    private final String method;
+    private final String target;
+    private boolean keepAlive;
+
+    private Http2StreamChannel stream;
+    private boolean requestDone;
+    private boolean responseStarted;
+    private boolean responseDone;
+    private boolean skipInterimEnd;
+    private boolean finished;
+    private int status;
+
+    Exchange(Channel visitor, HttpRequest request, Router.Route route, String scheme, Done done) {
+        this.visitor = visitor;
+        this.request = request;
+        this.route = route;
+        this.scheme = scheme;
+        this.done = done;
+        this.method = request.method().name();
+        this.target = request.uri();
+        this.keepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    void start() {
+        String visitorAddress = visitorAddress();
+        HttpRewrites.request(request, route, visitorIp(), scheme);
+        route.tunnel().openStream(new StreamInitializer()).addListener(opened -> onVisitorLoop(() -> {
+            if (!opened.isSuccess()) {
+                ReferenceCountUtil.release(request);
+                answerError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "The tunnel cannot take more requests right now: " + opened.cause().getMessage());
+                return;
+            }
+            stream = (Http2StreamChannel) opened.getNow();
+            if (finished) {
+                ReferenceCountUtil.release(request);
+                stream.close();
+                return;
+            }
+            StreamHeaders.Open open = new StreamHeaders.Open(StreamHeaders.KIND_HTTP, route.tunnel().id(), visitorAddress);
+            stream.write(new DefaultHttp2HeadersFrame(open.toHeaders()));
+            Forwarding.forward(request, stream, visitor, this::abort);
+            stream.read(); // the agent's answer
+        }));
+    }
+
+    /** A piece of the request body from the visitor. */
+    void requestContent(HttpContent content) {
+        if (finished || stream == null) {
+            content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            abort();
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            stream.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess()) {
+                    onVisitorLoop(() -> {
+                        requestDone = true;
+                        maybeFinish();
+                    });
+                }
+            });
+        } else {
+            Forwarding.forward(content, stream, visitor, this::abort);
+        }
+    }
+
+    /** What the stream delivered: the agent's answer, then the response. Runs on the visitor loop. */
+    private void fromStream(Object msg) {
+        if (finished) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof Http2HeadersFrame headers) {
+            StreamHeaders.Answer answer = StreamHeaders.Answer.of(headers.headers());
+            if (answer.connected()) {
+                stream.read();
+            } else {
+                answerError(HttpResponseStatus.valueOf(answer.status()), answer.error());
+            }
+        } else if (msg instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                answerError(HttpResponseStatus.BAD_GATEWAY, "The local server sent a malformed response: "
+                        + response.decoderResult().cause().getMessage());
+                return;
+            }
+            if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL
+                    && response.status().code() != 101) {
+                skipInterimEnd = true; // 100 Continue and friends: forwarded, then the real response follows
+            } else {
+                responseStarted = true;
+                status = response.status().code();
+                keepAlive = HttpRewrites.response(response, request, route, keepAlive);
+            }
+            Forwarding.forward(response, visitor, stream, this::abort);
+        } else if (msg instanceof HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                content.release();
+                abort(); // the agent or local server cut the body short: the visitor must see it cut too
+            } else if (content instanceof LastHttpContent && skipInterimEnd) {
+                skipInterimEnd = false;
+                content.release();
+                stream.read();
+            } else if (content instanceof LastHttpContent) {
+                responseDone = true;
+                visitor.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        maybeFinish();
+                    } else {
+                        abort();
+                    }
+                });
+            } else {
+                Forwarding.forward(content, visitor, stream, this::abort);
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+            stream.read();
+        }
+    }
+
+    private void maybeFinish() {
+        if (finished || !responseDone) {
+            return;
+        }
+        if (requestDone) {
+            // Our END_STREAM only now: a stream closed both ways drops what its reader has not taken yet.
+            stream.writeAndFlush(StreamBytesCodec.endStream());
+        } else {
+            // The local server answered before the upload ended: we cannot resync the visitor connection.
+            keepAlive = false;
+            stream.close();
+        }
+        finish();
+        done.exchangeDone(keepAlive);
+    }
+
+    private void finish() {
+        finished = true;
+        if (log.isDebugEnabled()) {
+            log.debug("{} {} {} {} {}ms", route.tunnel().id(), method, target, status,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+    }
+
+    /** The stream ended before the response did. */
+    private void streamClosed() {
+        if (finished || responseDone) {
+            return;
+        }
+        if (responseStarted) {
+            abort();
+        } else {
+            answerError(HttpResponseStatus.BAD_GATEWAY, "The tunnel's agent went away before the local server answered.");
+        }
+    }
+
+    /** The visitor went away: stop the stream so the agent stops too. */
+    void visitorGone() {
+        if (!finished) {
+            finish();
+            if (stream != null) {
+                stream.close();
+            }
+        }
+    }
+
+    /** An answer of the relay's own, instead of the local server's; the connection closes after it. */
+    private void answerError(HttpResponseStatus status, String detail) {
+        this.status = status.code();
+        finish();
+        if (stream != null) {
+            stream.close();
+        }
+        if (responseStarted) {
+            visitor.close();
+            return;
+        }
+        HttpResponse page = ErrorPages.page(status, detail, request.headers());
+        HttpUtil.setKeepAlive(page.headers(), request.protocolVersion(), false);
+        visitor.writeAndFlush(page).addListener(ChannelFutureListener.CLOSE);
+        log.info("{} {} {} {} ({})", route.tunnel().id(), method, target, status.code(), detail);
+    }
+
+    /** Something broke mid-way: both ends are closed, which is how HTTP/1.1 says "incomplete". */
+    private void abort() {
+        onVisitorLoop(() -> {
+            if (!finished) {
+                finish();
+            }
+            if (stream != null) {
+                stream.close();
+            }
+            visitor.close();
+        });
+    }
+
+    private void onVisitorLoop(Runnable task) {
+        if (visitor.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            visitor.eventLoop().execute(task);
+        }
+    }
+
+    private String visitorAddress() {
+        return visitor.remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(visitor.remoteAddress());
+    }
+
+    private String visitorIp() {
+        return visitor.remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() : String.valueOf(visitor.remoteAddress());
+    }
+
+    /** A stream's pipeline: frames to bytes, HTTP/1.1 on top, one message per read, then us. */
+    private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+        @Override
+        protected void initChannel(Http2StreamChannel ch) {
+            ch.pipeline().addLast(new StreamBytesCodec(), new HttpClientCodec(RESPONSE_DECODER, false, false));
+            MessageReads.addTo(ch.pipeline());
+            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            onVisitorLoop(() -> fromStream(msg));
+                        }
+
+                        @Override
+                        public void channelInactive(ChannelHandlerContext ctx) {
+                            onVisitorLoop(Exchange.this::streamClosed);
+                        }
+
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            log.debug("stream {} failed", ctx.channel(), cause);
+                            ctx.close();
+                        }
+                    });
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.portsicle.relay;
+
+import dev.portsicle.net.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running relay. {@link #start} binds and returns; {@link #close} stops accepting and closes every
+ * connection.
+ */
+public final class Relay implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final RelayContext context;
+
+    private Relay(EventLoopGroup group, Channel server, RelayContext context) {
+        this.group = group;
+        this.server = server;
+        this.context = context;
+    }
+
+    public static Relay start(RelayConfig config) throws InterruptedException {
+        Transport transport = Transport.best();
+        EventLoopGroup group = transport.newGroup(0);
+        TunnelRegistry tunnels = new TunnelRegistry();
+        RelayContext context = new RelayContext(config, tunnels, ResumeTokens.random(),
+                new Router(tunnels, config.domain()));
+        try {
+            Channel server = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new RelayInitializer(context))
+                    .bind(config.bindHost(), config.port())
+                    .sync()
+                    .channel();
+            Relay relay = new Relay(group, server, context);
+            log.info("relay listening on {} ({})", relay.address(), transport.name().toLowerCase());
+            return relay;
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    public int port() {
+        return address().getPort();
+    }
+
+    /** Tunnels bound right now. */
+    public int tunnelCount() {
+        return context.tunnels().size();
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.portsicle.relay;
+
+import java.time.Duration;
+
+/**
+ * How a relay runs. Defaults live in {@link #defaults()} and nowhere else.
+ *
+ * @param bindHost         address to listen on
+ * @param port             port for visitors and agents alike; 0 picks a free one
+ * @param domain           with wildcard DNS, tunnels are also {@code <id>.<domain>}; null for path mode only
+ * @param publicUrl        how visitors reach this relay (e.g. {@code https://tunnel.example.com}); null to
+ *                         derive it from the address each agent dialled
+ * @param maxInitialLine   longest visitor request line; 414 beyond
+ * @param maxHeadSize      largest visitor request head; 431 beyond
+ * @param idleTimeout      a visitor connection with no traffic either way for this long is closed
+ */
+public record RelayConfig(String bindHost, int port, String domain, String publicUrl,
+                          int maxInitialLine, int maxHeadSize, Duration idleTimeout) {
+
+    public static final int DEFAULT_PORT = 8080;
+
+    public static RelayConfig defaults() {
+        return new RelayConfig("0.0.0.0", DEFAULT_PORT, null, null, 8 * 1024, 64 * 1024, Duration.ofMinutes(5));
+    }
+
+    public RelayConfig withBind(String host, int port) {
+        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout);
+    }
+
+    public RelayConfig withDomain(String domain) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout);
+    }
+
+    public RelayConfig withPublicUrl(String publicUrl) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout);
+    }
+
+    public RelayConfig withIdleTimeout(Duration idleTimeout) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.portsicle.relay;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import dev.portsicle.net.MessageReads;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.util.concurrent.TimeUnit;
+
+/** The pipeline of every accepted connection; see the package documentation for the order. */
+final class RelayInitializer extends ChannelInitializer<SocketChannel> {
+    private final RelayContext relay;
+    private final HttpDecoderConfig decoder;
+
+    RelayInitializer(RelayContext relay) {
+        this.relay = relay;
+        RelayConfig config = relay.config();
+        this.decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.maxInitialLine())
+                .setMaxHeaderSize(config.maxHeadSize())
+                .setMaxChunkSize(64 * 1024);
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ch.pipeline().addLast(new HttpServerCodec(decoder));
+        MessageReads.addTo(ch.pipeline());
+        ch.pipeline().addLast(
+                new IdleStateHandler(0, 0, relay.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                new VisitorHandler(relay));
+    }
+}

@@ -1,0 +1,153 @@
+package dev.portsicle.relay;
+
+import dev.portsicle.protocol.Protocol;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One visitor connection: takes requests one at a time (auto-read is off, so the next request is read
+ * only when the current exchange is over), answers what the relay answers itself, and hands the rest to
+ * an {@link Exchange}. An agent's upgrade request on {@link Protocol#TUNNEL_PATH} turns the connection
+ * into a session instead.
+ */
+final class VisitorHandler extends ChannelInboundHandlerAdapter implements Exchange.Done {
+    private static final Logger log = LoggerFactory.getLogger(VisitorHandler.class);
+
+    private final RelayContext relay;
+    private ChannelHandlerContext ctx;
+    private Exchange exchange;
+
+    VisitorHandler(RelayContext relay) {
+        this.relay = relay;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            onRequest(request);
+        } else if (msg instanceof HttpContent content && exchange != null) {
+            exchange.requestContent(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+            ctx.read();
+        }
+    }
+
+    private void onRequest(HttpRequest request) {
+        DecoderResult result = request.decoderResult();
+        if (result.isFailure()) {
+            answer(request, failureStatus(result.cause()), "The request could not be read: "
+                    + result.cause().getMessage(), false);
+            return;
+        }
+        if (request.uri().equals(Protocol.TUNNEL_PATH) || request.uri().startsWith(Protocol.TUNNEL_PATH + "?")) {
+            AgentUpgrade.accept(ctx, request, relay);
+            return;
+        }
+        Router.Route route = relay.router().route(request);
+        boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        if (route == null) {
+            answer(request, HttpResponseStatus.NOT_FOUND, "No tunnel is online at this address. "
+                    + "Check the URL your agent printed; tunnels go away when their agent stops.", !hasBody);
+        } else if (route.redirect() != null) {
+            FullHttpResponse redirect = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.PERMANENT_REDIRECT);
+            redirect.headers().set(HttpHeaderNames.LOCATION, route.redirect()).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+            send(request, redirect, !hasBody);
+        } else {
+            exchange = new Exchange(ctx.channel(), request, route, "http", this);
+            exchange.start();
+        }
+    }
+
+    @Override
+    public void exchangeDone(boolean keepAlive) {
+        exchange = null;
+        if (keepAlive) {
+            ctx.read();
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void answer(HttpRequest request, HttpResponseStatus status, String detail, boolean keepAlive) {
+        send(request, ErrorPages.page(status, detail, request.headers()), keepAlive);
+    }
+
+    /** Sends a response of the relay's own; the request's body, if any, is not read, so we close then. */
+    private void send(HttpRequest request, FullHttpResponse response, boolean keepAlive) {
+        keepAlive &= HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+        HttpUtil.setKeepAlive(response.headers(), request.protocolVersion(), keepAlive);
+        if (keepAlive) {
+            // Skip the empty last content of a bodiless request, then read the next request.
+            ctx.writeAndFlush(response);
+            ctx.read();
+        } else {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static HttpResponseStatus failureStatus(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        }
+        if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+            return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        }
+        return HttpResponseStatus.BAD_REQUEST;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (exchange == null) {
+                ctx.close(); // an idle keep-alive connection; a request in flight is never cut off
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.visitorGone();
+            exchange = null;
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("visitor {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

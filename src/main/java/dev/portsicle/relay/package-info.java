@@ -1,0 +1,12 @@
+/**
+ * The relay: the public side. One port serves visitors (HTTP/1.1) and agents (a WebSocket upgrade on
+ * {@code /_portsicle/tunnel}); each visitor request is routed to a tunnel and carried as a stream of
+ * the owning agent's session.
+ *
+ * <p>Visitor pipeline, in order: {@code HttpServerCodec}, {@link dev.portsicle.net.MessageReads} (one decoded
+ * message per read), {@link dev.portsicle.relay.VisitorHandler}. An agent's connection is the same
+ * pipeline until its upgrade, then: WebSocket codec, {@code WebSocketFrameAggregator},
+ * {@link dev.portsicle.protocol.WebSocketBytesCodec}, HTTP/2 codec and multiplexer,
+ * {@link dev.portsicle.relay.AgentSession}.
+ */
+package dev.portsicle.relay;
