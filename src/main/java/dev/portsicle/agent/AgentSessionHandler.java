@@ -1,5 +1,6 @@
 package dev.portsicle.agent;
 
+import dev.portsicle.net.Forwarding;
 import dev.portsicle.net.MessageReads;
 import dev.portsicle.net.Transport;
 import dev.portsicle.protocol.ControlMessage;
@@ -74,7 +75,7 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                 stream.config().setAutoRead(false);
                 stream.pipeline().addLast(new StreamBytesCodec(), new HttpServerCodec(REQUEST_DECODER));
                 MessageReads.addTo(stream.pipeline());
-                stream.pipeline().addLast(new LocalExchange(config, pool));
+                stream.pipeline().addLast(Forwarding.resumer(), new LocalExchange(config, pool));
             }
             });
             ctx.writeAndFlush(new Bind(1, StreamHeaders.KIND_HTTP, resumeToken));

@@ -1,5 +1,6 @@
 package dev.portsicle.agent;
 
+import dev.portsicle.net.Forwarding;
 import dev.portsicle.net.MessageReads;
 import dev.portsicle.net.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -42,7 +43,7 @@ final class LocalPool implements AutoCloseable {
             public void channelCreated(Channel ch) {
                 ch.pipeline().addLast(new HttpClientCodec(RESPONSE_DECODER, false, false));
                 MessageReads.addTo(ch.pipeline());
-                ch.pipeline().addLast(new ResponseHandler());
+                ch.pipeline().addLast(Forwarding.resumer(), new ResponseHandler());
             }
 
             @Override

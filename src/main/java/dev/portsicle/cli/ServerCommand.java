@@ -31,10 +31,16 @@ final class ServerCommand implements Callable<Integer> {
             description = "Close visitor connections idle between requests this long (default: ${DEFAULT-VALUE}).")
     long idleSeconds = RelayConfig.defaults().idleTimeout().toSeconds();
 
+    @Option(names = "--threads", description = "Event-loop threads (default: one per core, ${DEFAULT-VALUE}).")
+    int threads = RelayConfig.defaults().threads();
+
     @Override
     public Integer call() throws Exception {
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, not " + threads);
+        }
         RelayConfig config = RelayConfig.defaults().withBind(bind, port).withDomain(domain).withPublicUrl(publicUrl)
-                .withIdleTimeout(Duration.ofSeconds(idleSeconds));
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withThreads(threads);
         Options.checkPort(port, "--port");
         Relay relay = Relay.start(config);
         CountDownLatch stop = new CountDownLatch(1);

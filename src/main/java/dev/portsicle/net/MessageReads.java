@@ -21,6 +21,7 @@ import java.util.ArrayDeque;
 public final class MessageReads extends ChannelDuplexHandler {
     private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
     private boolean wanted;
+    private boolean delivering;
     private boolean inactiveQueued;
 
     /** Adds a {@code MessageReads} at the end of {@code pipeline} (right after the decoder). */
@@ -30,10 +31,10 @@ public final class MessageReads extends ChannelDuplexHandler {
 
     @Override
     public void read(ChannelHandlerContext ctx) {
+        wanted = true;
         if (!queue.isEmpty()) {
             deliver(ctx);
-        } else {
-            wanted = true;
+        } else if (!delivering) {
             ctx.read();
         }
     }
@@ -41,23 +42,34 @@ public final class MessageReads extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         queue.add(msg);
-        if (wanted) {
-            deliver(ctx);
-        }
+        deliver(ctx);
     }
 
+    /** Hands on queued messages while they are wanted; a loop, not recursion, when a handler reads at once. */
     private void deliver(ChannelHandlerContext ctx) {
-        wanted = false;
-        ctx.fireChannelRead(queue.poll());
+        if (delivering) {
+            return;
+        }
+        delivering = true;
+        try {
+            while (wanted && !queue.isEmpty()) {
+                wanted = false;
+                ctx.fireChannelRead(queue.poll());
+            }
+        } finally {
+            delivering = false;
+        }
         if (queue.isEmpty() && inactiveQueued) {
             inactiveQueued = false;
             ctx.fireChannelInactive();
+        } else if (wanted && queue.isEmpty()) {
+            ctx.read();
         }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (wanted && ctx.channel().isActive()) {
+        if (wanted && queue.isEmpty() && ctx.channel().isActive()) {
             ctx.read(); // that read brought no whole message: ask again
         }
         ctx.fireChannelReadComplete();

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 import static io.netty.handler.codec.http2.Http2CodecUtil.DEFAULT_WINDOW_SIZE;
 
@@ -28,6 +29,7 @@ public final class Multiplexer {
     /** Our stream HEADERS are tiny; anything bigger is a misbehaving peer. */
     public static final int MAX_HEADER_LIST = 16 * 1024;
 
+    private static final String FLUSHES = "flush-consolidation";
     private static final String CODEC = "h2-codec";
     private static final String MULTIPLEX = "h2-multiplex";
 
@@ -50,6 +52,9 @@ public final class Multiplexer {
                 // Streams are reset whenever a visitor goes away: that is traffic, not an attack.
                 .decoderEnforceMaxRstFramesPerWindow(0, 0)
                 .build();
+        // Streams flush after each message; coalescing those flushes per event-loop turn puts many
+        // streams' frames into one WebSocket frame and one write, under load.
+        pipeline.addBefore(before, FLUSHES, new FlushConsolidationHandler(256, true));
         pipeline.addBefore(before, CODEC, codec);
         pipeline.addBefore(before, MULTIPLEX, new Http2MultiplexHandler(inboundStreams));
         pipeline.channel().writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - DEFAULT_WINDOW_SIZE));

@@ -278,7 +278,7 @@ final class Exchange {
         protected void initChannel(Http2StreamChannel ch) {
             ch.pipeline().addLast(new StreamBytesCodec(), new HttpClientCodec(RESPONSE_DECODER, false, false));
             MessageReads.addTo(ch.pipeline());
-            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            ch.pipeline().addLast(Forwarding.resumer(), new ChannelInboundHandlerAdapter() {
                         @Override
                         public void channelRead(ChannelHandlerContext ctx, Object msg) {
                             onVisitorLoop(() -> fromStream(msg));

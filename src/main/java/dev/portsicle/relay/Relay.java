@@ -30,7 +30,7 @@ public final class Relay implements AutoCloseable {
 
     public static Relay start(RelayConfig config) throws InterruptedException {
         Transport transport = Transport.best();
-        EventLoopGroup group = transport.newGroup(0);
+        EventLoopGroup group = transport.newGroup(config.threads());
         TunnelRegistry tunnels = new TunnelRegistry();
         RelayContext context = new RelayContext(config, tunnels, ResumeTokens.random(),
                 new Router(tunnels, config.domain()));

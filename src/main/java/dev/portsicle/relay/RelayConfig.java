@@ -12,30 +12,36 @@ import java.time.Duration;
  *                         derive it from the address each agent dialled
  * @param maxInitialLine   longest visitor request line; 414 beyond
  * @param maxHeadSize      largest visitor request head; 431 beyond
- * @param idleTimeout      a visitor connection with no traffic either way for this long is closed
+ * @param idleTimeout      a visitor connection idle between requests for this long is closed
+ * @param threads          event-loop threads; one per core suits a relay best (fewer thread hand-offs)
  */
 public record RelayConfig(String bindHost, int port, String domain, String publicUrl,
-                          int maxInitialLine, int maxHeadSize, Duration idleTimeout) {
+                          int maxInitialLine, int maxHeadSize, Duration idleTimeout, int threads) {
 
     public static final int DEFAULT_PORT = 8080;
 
     public static RelayConfig defaults() {
-        return new RelayConfig("0.0.0.0", DEFAULT_PORT, null, null, 8 * 1024, 64 * 1024, Duration.ofMinutes(5));
+        return new RelayConfig("0.0.0.0", DEFAULT_PORT, null, null, 8 * 1024, 64 * 1024, Duration.ofMinutes(5),
+                Runtime.getRuntime().availableProcessors());
     }
 
     public RelayConfig withBind(String host, int port) {
-        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout);
+        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
     }
 
     public RelayConfig withDomain(String domain) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
     }
 
     public RelayConfig withPublicUrl(String publicUrl) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
     }
 
     public RelayConfig withIdleTimeout(Duration idleTimeout) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
+    }
+
+    public RelayConfig withThreads(int threads) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
     }
 }

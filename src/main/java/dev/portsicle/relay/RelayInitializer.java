@@ -4,6 +4,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import dev.portsicle.net.Forwarding;
 import dev.portsicle.net.MessageReads;
 import io.netty.handler.timeout.IdleStateHandler;
 
@@ -29,6 +30,7 @@ final class RelayInitializer extends ChannelInitializer<SocketChannel> {
         MessageReads.addTo(ch.pipeline());
         ch.pipeline().addLast(
                 new IdleStateHandler(0, 0, relay.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                Forwarding.resumer(),
                 new VisitorHandler(relay));
     }
 }
