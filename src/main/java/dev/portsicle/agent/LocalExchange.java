@@ -1,5 +1,6 @@
 package dev.portsicle.agent;
 
+import dev.portsicle.net.BytePipe;
 import dev.portsicle.net.Forwarding;
 import dev.portsicle.protocol.StreamBytesCodec;
 import dev.portsicle.protocol.StreamHeaders;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -125,7 +127,19 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
                 failLocal("the local server sent a malformed response");
                 return;
             }
-            if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL && response.status().code() != 101) {
+            if (response.status().code() == 101) {
+                responseStarted = true;
+                status = 101;
+                stream.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        upgraded();
+                    } else {
+                        abort();
+                    }
+                });
+                return;
+            }
+            if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
                 skipInterimEnd = true;
             } else {
                 responseStarted = true;
@@ -154,6 +168,23 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             local.read();
         }
+    }
+
+    /**
+     * The local server switched protocols: the stream and the local connection carry raw bytes both ways
+     * from now on, and that connection never goes back to the pool.
+     */
+    private void upgraded() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        logLine();
+        LocalPool.bind(local, null);
+        stream.pipeline().remove(HttpServerCodec.class);
+        stream.pipeline().remove(this);
+        LocalPool.stripHttp(local);
+        BytePipe.join(stream, BytePipe.End.always(StreamBytesCodec::end), local, BytePipe.End.SOCKET);
     }
 
     /** The local connection closed: fine after a response, otherwise the visitor hears about it. */

@@ -62,6 +62,12 @@ final class LocalPool implements AutoCloseable {
         local.attr(EXCHANGE).set(exchange);
     }
 
+    /** Takes the HTTP handlers off a connection that switched protocols; what is left passes bytes. */
+    static void stripHttp(Channel local) {
+        local.pipeline().remove(HttpClientCodec.class);
+        local.pipeline().remove(ResponseHandler.class);
+    }
+
     /** Gives a connection back after a complete exchange, ready for the next. */
     void release(Channel local) {
         local.attr(EXCHANGE).set(null);

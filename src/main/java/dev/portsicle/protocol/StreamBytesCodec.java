@@ -1,6 +1,7 @@
 package dev.portsicle.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -22,6 +23,13 @@ public final class StreamBytesCodec extends ChannelDuplexHandler {
     /** Write this (a fresh instance each time) to end our side of the stream. */
     public static Http2DataFrame endStream() {
         return new DefaultHttp2DataFrame(true);
+    }
+
+    /** Ends our side of {@code stream} if it is still open: the graceful end of a raw byte pipe. */
+    public static void end(Channel stream) {
+        if (stream.isActive()) {
+            stream.writeAndFlush(endStream());
+        }
     }
 
     @Override

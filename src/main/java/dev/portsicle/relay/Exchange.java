@@ -1,5 +1,6 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.net.BytePipe;
 import dev.portsicle.net.Forwarding;
 import dev.portsicle.net.MessageReads;
 import dev.portsicle.protocol.StreamBytesCodec;
@@ -44,6 +45,9 @@ final class Exchange {
     /** Told when the exchange is over, whether the visitor connection may carry another request. */
     interface Done {
         void exchangeDone(boolean keepAlive);
+
+        /** The connection is a byte pipe now: the HTTP handlers leave the visitor pipeline. */
+        void upgraded();
     }
 
     private final Channel visitor;
@@ -143,8 +147,20 @@ final class Exchange {
                         + response.decoderResult().cause().getMessage());
                 return;
             }
-            if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL
-                    && response.status().code() != 101) {
+            if (response.status().code() == 101) {
+                responseStarted = true;
+                status = 101;
+                HttpRewrites.response(response, request, route, false);
+                visitor.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        onVisitorLoop(this::upgraded);
+                    } else {
+                        abort();
+                    }
+                });
+                return;
+            }
+            if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
                 skipInterimEnd = true; // 100 Continue and friends: forwarded, then the real response follows
             } else {
                 responseStarted = true;
@@ -176,6 +192,22 @@ final class Exchange {
             ReferenceCountUtil.release(msg);
             stream.read();
         }
+    }
+
+    /**
+     * The local server switched protocols (a WebSocket, say): from now on the visitor connection and the
+     * stream carry raw bytes both ways, with no HTTP codec and no idle cut-off in between.
+     */
+    private void upgraded() {
+        if (finished) {
+            return;
+        }
+        finish();
+        log.info("{} {} {} 101 (upgraded)", route.tunnel().id(), method, target);
+        done.upgraded();
+        stream.pipeline().remove(HttpClientCodec.class);
+        stream.pipeline().remove(StreamHandler.class);
+        BytePipe.join(visitor, BytePipe.End.SOCKET, stream, BytePipe.End.always(StreamBytesCodec::end));
     }
 
     private void maybeFinish() {
@@ -278,23 +310,26 @@ final class Exchange {
         protected void initChannel(Http2StreamChannel ch) {
             ch.pipeline().addLast(new StreamBytesCodec(), new HttpClientCodec(RESPONSE_DECODER, false, false));
             MessageReads.addTo(ch.pipeline());
-            ch.pipeline().addLast(Forwarding.resumer(), new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            onVisitorLoop(() -> fromStream(msg));
-                        }
+            ch.pipeline().addLast(Forwarding.resumer(), new StreamHandler());
+        }
+    }
 
-                        @Override
-                        public void channelInactive(ChannelHandlerContext ctx) {
-                            onVisitorLoop(Exchange.this::streamClosed);
-                        }
+    /** Hands what the stream delivers to the exchange, on the visitor's event loop. */
+    private final class StreamHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            onVisitorLoop(() -> fromStream(msg));
+        }
 
-                        @Override
-                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                            log.debug("stream {} failed", ctx.channel(), cause);
-                            ctx.close();
-                        }
-                    });
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            onVisitorLoop(Exchange.this::streamClosed);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("stream {} failed", ctx.channel(), cause);
+            ctx.close();
         }
     }
 }

@@ -16,7 +16,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +88,14 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
             exchange = new Exchange(ctx.channel(), request, route, "http", this);
             exchange.start();
         }
+    }
+
+    @Override
+    public void upgraded() {
+        exchange = null;
+        ctx.pipeline().remove(HttpServerCodec.class);
+        ctx.pipeline().remove(IdleStateHandler.class);
+        ctx.pipeline().remove(this);
     }
 
     @Override
