@@ -9,6 +9,7 @@ import dev.portsicle.protocol.ControlMessage.Bound;
 import dev.portsicle.protocol.ControlMessage.Hello;
 import dev.portsicle.protocol.ControlMessage.Refused;
 import dev.portsicle.protocol.ControlMessage.Welcome;
+import dev.portsicle.protocol.Heartbeat;
 import dev.portsicle.protocol.Multiplexer;
 import dev.portsicle.protocol.Protocol;
 import dev.portsicle.protocol.StreamBytesCodec;
@@ -77,7 +78,7 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                 MessageReads.addTo(stream.pipeline());
                 stream.pipeline().addLast(Forwarding.resumer(), new LocalExchange(config, pool));
             }
-            });
+            }, () -> events.failed("the relay has been silent for " + Heartbeat.TIMEOUT.toSeconds() + " s", false));
             ctx.writeAndFlush(new Bind(1, StreamHeaders.KIND_HTTP, resumeToken));
     }
 

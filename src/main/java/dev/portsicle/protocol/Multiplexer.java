@@ -19,6 +19,7 @@ import static io.netty.handler.codec.http2.Http2CodecUtil.DEFAULT_WINDOW_SIZE;
  * one exchange waits in memory on the receiving side when its reader is slow. The connection window is
  * opened wide ({@link #CONNECTION_WINDOW}) so that slow streams, each holding its full window, never
  * stall the others; the memory bound per session is {@link #MAX_CONCURRENT_STREAMS} x STREAM_WINDOW.
+ * A {@link Heartbeat} keeps watch over the session.
  */
 public final class Multiplexer {
     /** Per-stream window: enough to fill a fast link, small enough that a thousand slow streams fit in RAM. */
@@ -31,6 +32,7 @@ public final class Multiplexer {
 
     private static final String FLUSHES = "flush-consolidation";
     private static final String CODEC = "h2-codec";
+    private static final String HEARTBEAT = "heartbeat";
     private static final String MULTIPLEX = "h2-multiplex";
 
     /**
@@ -39,7 +41,7 @@ public final class Multiplexer {
      * messages pass through both unchanged.
      */
     public static void install(ChannelPipeline pipeline, String before, boolean server,
-                               ChannelHandler inboundStreams) {
+                               ChannelHandler inboundStreams, Runnable onHeartbeatTimeout) {
         Http2Settings settings = new Http2Settings()
                 .initialWindowSize(STREAM_WINDOW)
                 .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
@@ -57,6 +59,7 @@ public final class Multiplexer {
         pipeline.addBefore(before, FLUSHES, new FlushConsolidationHandler(256, true));
         pipeline.addBefore(before, CODEC, codec);
         pipeline.addBefore(before, MULTIPLEX, new Http2MultiplexHandler(inboundStreams));
+        pipeline.addBefore(before, HEARTBEAT, new Heartbeat(onHeartbeatTimeout));
         pipeline.channel().writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - DEFAULT_WINDOW_SIZE));
     }
 

@@ -6,6 +6,7 @@ import dev.portsicle.protocol.ControlMessage.Bound;
 import dev.portsicle.protocol.ControlMessage.Hello;
 import dev.portsicle.protocol.ControlMessage.Refused;
 import dev.portsicle.protocol.ControlMessage.Welcome;
+import dev.portsicle.protocol.Heartbeat;
 import dev.portsicle.protocol.Multiplexer;
 import dev.portsicle.protocol.Protocol;
 import dev.portsicle.protocol.StreamHeaders;
@@ -73,7 +74,9 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
         multiplexing = true;
         ctx.writeAndFlush(new Welcome(Protocol.VERSION));
         // The relay opens streams and the agent opens none, so streams the agent starts are refused.
-        Multiplexer.install(ctx.pipeline(), ctx.name(), false, RefuseStreams.INSTANCE);
+        Multiplexer.install(ctx.pipeline(), ctx.name(), false, RefuseStreams.INSTANCE, () ->
+                log.warn("agent {} silent for {} s: disconnecting it", ctx.channel().remoteAddress(),
+                        Heartbeat.TIMEOUT.toSeconds()));
     }
 
     private void bind(ChannelHandlerContext ctx, Bind bind) {
