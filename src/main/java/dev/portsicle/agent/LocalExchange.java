@@ -44,7 +44,7 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
     private boolean requestDone;
     private boolean responseStarted;
     private boolean responseDone;
-    private boolean skipInterimEnd;
+    private boolean interim;
     private boolean keepAlive;
     private boolean closed;
 
@@ -74,10 +74,13 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
             if (local == null || closed) {
                 content.release();
             } else if (content instanceof LastHttpContent) {
+                requestDone = true; // handed over in order; a failed write closes the local connection
                 local.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
-                    requestDone = f.isSuccess();
-                    maybeRelease();
+                    if (!f.isSuccess()) {
+                        abort();
+                    }
                 });
+                maybeRelease();
             } else {
                 Forwarding.forward(content, local, stream, this::abort);
             }
@@ -140,7 +143,7 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                skipInterimEnd = true;
+                interim = true;
             } else {
                 responseStarted = true;
                 status = response.status().code();
@@ -151,10 +154,9 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
             if (content.decoderResult().isFailure()) {
                 content.release();
                 failLocal("the local server broke off its response");
-            } else if (content instanceof LastHttpContent && skipInterimEnd) {
-                skipInterimEnd = false;
-                content.release();
-                local.read();
+            } else if (content instanceof LastHttpContent && interim) {
+                interim = false; // the end of a 100 Continue: the encoder needs it, the exchange goes on
+                Forwarding.forward(content, stream, local, this::abort);
             } else if (content instanceof LastHttpContent) {
                 responseDone = true;
                 stream.write(content);
@@ -217,6 +219,7 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
         } else {
             local.close();
         }
+        stream.read(); // takes the relay's END_STREAM, so the stream closes and its codec lets go
     }
 
     /** An answer from the agent itself (local server unreachable, ...), ending the stream. */

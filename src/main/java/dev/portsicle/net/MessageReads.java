@@ -22,6 +22,7 @@ public final class MessageReads extends ChannelDuplexHandler {
     private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
     private boolean wanted;
     private boolean delivering;
+    private boolean inUpstreamRead;
     private boolean inactiveQueued;
 
     /** Adds a {@code MessageReads} at the end of {@code pipeline} (right after the decoder). */
@@ -34,7 +35,7 @@ public final class MessageReads extends ChannelDuplexHandler {
         wanted = true;
         if (!queue.isEmpty()) {
             deliver(ctx);
-        } else if (!delivering) {
+        } else if (!delivering && !inUpstreamRead) {
             ctx.read();
         }
     }
@@ -42,7 +43,12 @@ public final class MessageReads extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         queue.add(msg);
-        deliver(ctx);
+        inUpstreamRead = true;
+        try {
+            deliver(ctx);
+        } finally {
+            inUpstreamRead = false;
+        }
     }
 
     /** Hands on queued messages while they are wanted; a loop, not recursion, when a handler reads at once. */
@@ -62,7 +68,7 @@ public final class MessageReads extends ChannelDuplexHandler {
         if (queue.isEmpty() && inactiveQueued) {
             inactiveQueued = false;
             ctx.fireChannelInactive();
-        } else if (wanted && queue.isEmpty()) {
+        } else if (wanted && queue.isEmpty() && !inUpstreamRead) {
             ctx.read();
         }
     }

@@ -64,7 +64,7 @@ final class Exchange {
     private boolean requestDone;
     private boolean responseStarted;
     private boolean responseDone;
-    private boolean skipInterimEnd;
+    private boolean interim;
     private boolean finished;
     private int status;
 
@@ -114,14 +114,14 @@ final class Exchange {
             return;
         }
         if (content instanceof LastHttpContent) {
+            // Done once handed over: writes to the stream leave in order, and a failed one aborts.
+            requestDone = true;
             stream.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    onVisitorLoop(() -> {
-                        requestDone = true;
-                        maybeFinish();
-                    });
+                if (!f.isSuccess()) {
+                    abort();
                 }
             });
+            maybeFinish();
         } else {
             Forwarding.forward(content, stream, visitor, this::abort);
         }
@@ -161,7 +161,7 @@ final class Exchange {
                 return;
             }
             if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                skipInterimEnd = true; // 100 Continue and friends: forwarded, then the real response follows
+                interim = true; // 100 Continue and friends: forwarded, then the real response follows
             } else {
                 responseStarted = true;
                 status = response.status().code();
@@ -172,10 +172,9 @@ final class Exchange {
             if (content.decoderResult().isFailure()) {
                 content.release();
                 abort(); // the agent or local server cut the body short: the visitor must see it cut too
-            } else if (content instanceof LastHttpContent && skipInterimEnd) {
-                skipInterimEnd = false;
-                content.release();
-                stream.read();
+            } else if (content instanceof LastHttpContent && interim) {
+                interim = false; // the end of a 100 Continue: the encoder needs it, the exchange goes on
+                Forwarding.forward(content, visitor, stream, this::abort);
             } else if (content instanceof LastHttpContent) {
                 responseDone = true;
                 visitor.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
@@ -215,8 +214,10 @@ final class Exchange {
             return;
         }
         if (requestDone) {
-            // Our END_STREAM only now: a stream closed both ways drops what its reader has not taken yet.
+            // Our END_STREAM only now (a stream closed both ways drops what its reader has not taken yet),
+            // and one more read to take the agent's END_STREAM, so the stream closes and its codec lets go.
             stream.writeAndFlush(StreamBytesCodec.endStream());
+            stream.read();
         } else {
             // The local server answered before the upload ended: we cannot resync the visitor connection.
             keepAlive = false;
