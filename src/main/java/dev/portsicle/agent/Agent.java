@@ -174,8 +174,12 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Stops the agent; calling it again does nothing. */
     @Override
     public void close() {
+        if (group.isShuttingDown()) {
+            return;
+        }
         closing = true;
         Channel ch = channel;
         if (ch != null) {

@@ -16,14 +16,13 @@ import java.util.ArrayDeque;
  * cycle that ended with no whole message as done (the next message then waits for a read nobody
  * makes), and it drops what is queued when the channel closes, which would cut off the end of a
  * response whose server closes right after sending it. Here the read stays wanted until a message
- * arrives, and the channel's end is passed on only after everything before it.
+ * arrives, and the channel's end is passed on after everything before it.
  */
 public final class MessageReads extends ChannelDuplexHandler {
     private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
     private boolean wanted;
     private boolean delivering;
     private boolean inUpstreamRead;
-    private boolean inactiveQueued;
 
     /** Adds a {@code MessageReads} at the end of {@code pipeline} (right after the decoder). */
     public static void addTo(ChannelPipeline pipeline) {
@@ -65,10 +64,7 @@ public final class MessageReads extends ChannelDuplexHandler {
         } finally {
             delivering = false;
         }
-        if (queue.isEmpty() && inactiveQueued) {
-            inactiveQueued = false;
-            ctx.fireChannelInactive();
-        } else if (wanted && queue.isEmpty() && !inUpstreamRead) {
+        if (wanted && queue.isEmpty() && !inUpstreamRead) {
             ctx.read();
         }
     }
@@ -81,13 +77,17 @@ public final class MessageReads extends ChannelDuplexHandler {
         ctx.fireChannelReadComplete();
     }
 
+    /**
+     * The channel is gone and its pipeline will be taken down right after: what is queued is handed on now
+     * (the tail of a response whose server closed at once), then the end.
+     */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (queue.isEmpty()) {
-            ctx.fireChannelInactive();
-        } else {
-            inactiveQueued = true;
+        Object msg;
+        while ((msg = queue.poll()) != null) {
+            ctx.fireChannelRead(msg);
         }
+        ctx.fireChannelInactive();
     }
 
     @Override

@@ -67,8 +67,12 @@ public final class Relay implements AutoCloseable {
         return context.tunnels().size();
     }
 
+    /** Stops the relay; calling it again does nothing. */
     @Override
     public void close() {
+        if (group.isShuttingDown()) {
+            return;
+        }
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
