@@ -46,7 +46,7 @@ public final class Agent implements AutoCloseable {
     private final SslContext ssl;
     private final CompletableFuture<String> publicUrl = new CompletableFuture<>();
     private final CompletableFuture<String> stopped = new CompletableFuture<>();
-    private volatile String resumeToken;
+    private volatile Bound lastBound;
     private volatile Channel channel;
     private volatile boolean closing;
     private Duration backoff = FIRST_BACKOFF;
@@ -105,7 +105,7 @@ public final class Agent implements AutoCloseable {
                                         .build()),
                                 new WebSocketFrameAggregator(Protocol.MAX_WEBSOCKET_FRAME),
                                 new WebSocketBytesCodec(),
-                                new AgentSessionHandler(config, transport, resumeToken, new SessionEvents()));
+                                new AgentSessionHandler(config, transport, lastBound, new SessionEvents()));
                     }
                 })
                 .connect(tunnelUri.getHost(), port);
@@ -137,19 +137,17 @@ public final class Agent implements AutoCloseable {
         @Override
         public void bound(Bound bound) {
             connectedAt = System.nanoTime();
-            if (resumeToken != null && !publicUrl.isDone()) {
-                log.info("tunnel online: {}", bound.url());
-            } else if (resumeToken != null) {
+            if (lastBound != null) {
                 log.info("tunnel back online: {}", bound.url());
             }
-            resumeToken = bound.resume();
+            lastBound = bound;
             publicUrl.complete(bound.url());
         }
 
         @Override
         public void refused(String message) {
             log.error("the relay refused the tunnel: {}", message);
-            if (resumeToken != null && message.contains("held by another agent")) {
+            if (lastBound != null && message.contains("held by another agent")) {
                 return; // our old session is not yet gone on the relay side: retry
             }
             giveUp(message);

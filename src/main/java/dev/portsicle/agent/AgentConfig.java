@@ -1,5 +1,7 @@
 package dev.portsicle.agent;
 
+import dev.portsicle.protocol.StreamHeaders;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
@@ -12,8 +14,10 @@ import java.util.Locale;
  * @param localPort     the local server's port
  * @param hostHeader    what Host the local server sees
  * @param maxBackoff    longest wait between reconnect attempts
+ * @param kind          "http" (requests to a web server) or "tcp" (raw connections to any TCP service)
  */
-public record AgentConfig(URI server, String localHost, int localPort, HostHeader hostHeader, Duration maxBackoff) {
+public record AgentConfig(URI server, String localHost, int localPort, HostHeader hostHeader, Duration maxBackoff,
+                          String kind) {
 
     /** Host header towards the local server: its own address (dev servers check it) or the public one. */
     public enum HostHeader {
@@ -29,15 +33,25 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
     }
 
     public static AgentConfig http(URI server, String localHost, int localPort) {
-        return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30));
+        return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
+                StreamHeaders.KIND_HTTP);
+    }
+
+    public static AgentConfig tcp(URI server, String localHost, int localPort) {
+        return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
+                StreamHeaders.KIND_TCP);
+    }
+
+    boolean isTcp() {
+        return StreamHeaders.KIND_TCP.equals(kind);
     }
 
     public AgentConfig withHostHeader(HostHeader hostHeader) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind);
     }
 
     public AgentConfig withMaxBackoff(Duration maxBackoff) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind);
     }
 
     /** The WebSocket URL to dial: ws(s)://host[:port]/_portsicle/tunnel. */

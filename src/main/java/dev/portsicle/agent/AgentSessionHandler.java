@@ -44,15 +44,23 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
 
     private final AgentConfig config;
     private final Transport transport;
-    private final String resumeToken;
+    private final Bound resume;
     private final Events events;
     private LocalPool pool;
+    private boolean welcomed;
+    private io.netty.channel.Channel channel;
 
-    AgentSessionHandler(AgentConfig config, Transport transport, String resumeToken, Events events) {
+    /** {@code resume} is what the relay said last time (to get the same tunnel back), or null. */
+    AgentSessionHandler(AgentConfig config, Transport transport, Bound resume, Events events) {
         this.config = config;
         this.transport = transport;
-        this.resumeToken = resumeToken;
+        this.resume = resume;
         this.events = events;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
     }
 
     @Override
@@ -69,22 +77,28 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** The relay's HTTP/2 bytes follow its welcome: the codec must be in place before we read on. */
     private void welcome(ChannelHandlerContext ctx) {
-        pool = new LocalPool(ctx.channel().eventLoop(), transport, config.localHost(), config.localPort());
         Multiplexer.install(ctx.pipeline(), ctx.name(), true, new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.config().setAutoRead(false);
-                stream.pipeline().addLast(new StreamBytesCodec(), new HttpServerCodec(REQUEST_DECODER));
-                MessageReads.addTo(stream.pipeline());
-                stream.pipeline().addLast(Forwarding.resumer(), new LocalExchange(config, pool));
+                stream.pipeline().addLast(new StreamBytesCodec());
+                if (config.isTcp()) {
+                    stream.pipeline().addLast(Forwarding.resumer(), new LocalTcpStream(config, transport));
+                } else {
+                    stream.pipeline().addLast(new HttpServerCodec(REQUEST_DECODER));
+                    MessageReads.addTo(stream.pipeline());
+                    stream.pipeline().addLast(Forwarding.resumer(), new LocalExchange(config, pool()));
+                }
             }
-            }, () -> events.failed("the relay has been silent for " + Heartbeat.TIMEOUT.toSeconds() + " s", false));
-            ctx.writeAndFlush(new Bind(1, StreamHeaders.KIND_HTTP, resumeToken));
+        }, () -> events.failed("the relay has been silent for " + Heartbeat.TIMEOUT.toSeconds() + " s", false));
+        ctx.writeAndFlush(new Bind(1, config.kind(), resume == null ? null : resume.resume(),
+                resume == null ? null : publicPort(resume.url())));
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof Welcome && pool == null) {
+        if (msg instanceof Welcome && !welcomed) {
+            welcomed = true;
             welcome(ctx);
         } else if (msg instanceof Bound bound) {
             events.bound(bound);
@@ -97,6 +111,19 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /** Keep-alive connections to the local web server, made on first use, on the session's event loop. */
+    private LocalPool pool() {
+        if (pool == null) {
+            pool = new LocalPool(channel.eventLoop(), transport, config.localHost(), config.localPort());
+        }
+        return pool;
+    }
+
+    /** The port of a tcp://host:port address (to ask for it again), or null for other URLs. */
+    private static Integer publicPort(String url) {
+        return url.startsWith("tcp://") ? Integer.valueOf(url.substring(url.lastIndexOf(':') + 1)) : null;
     }
 
     @Override

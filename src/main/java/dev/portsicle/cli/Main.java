@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code portsicle server | http}: the only place that knows about the command line. */
 @Command(name = "portsicle", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Expose a local server at a public URL, through a relay your machine dials out to.",
-        subcommands = {ServerCommand.class, HttpCommand.class})
+        subcommands = {ServerCommand.class, HttpCommand.class, TcpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

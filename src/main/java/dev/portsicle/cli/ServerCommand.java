@@ -1,5 +1,6 @@
 package dev.portsicle.cli;
 
+import dev.portsicle.relay.PortRange;
 import dev.portsicle.relay.Relay;
 import dev.portsicle.relay.RelayConfig;
 import picocli.CommandLine.Command;
@@ -31,6 +32,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "Close visitor connections idle between requests this long (default: ${DEFAULT-VALUE}).")
     long idleSeconds = RelayConfig.defaults().idleTimeout().toSeconds();
 
+    @Option(names = "--tcp-ports", paramLabel = "FIRST-LAST",
+            description = "Public ports for TCP tunnels (portsicle tcp), e.g. 20000-20999 (default: TCP tunnels off).")
+    String tcpPorts;
+
     @Option(names = "--threads", description = "Event-loop threads (default: one per core, ${DEFAULT-VALUE}).")
     int threads = RelayConfig.defaults().threads();
 
@@ -40,7 +45,8 @@ final class ServerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--threads must be at least 1, not " + threads);
         }
         RelayConfig config = RelayConfig.defaults().withBind(bind, port).withDomain(domain).withPublicUrl(publicUrl)
-                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withThreads(threads);
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withThreads(threads)
+                .withTcpPorts(tcpPorts == null ? null : PortRange.parse(tcpPorts));
         Options.checkPort(port, "--port");
         Relay relay = Relay.start(config);
         CountDownLatch stop = new CountDownLatch(1);

@@ -47,9 +47,14 @@ public final class BytePipe extends ChannelInboundHandlerAdapter {
         b.read();
     }
 
+    /** FIN after what was written; a socket shut both ways is closed. */
     private static void shutdownOutput(Channel channel) {
         if (channel instanceof DuplexChannel socket && channel.isActive()) {
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> socket.shutdownOutput());
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> socket.shutdownOutput().addListener(g -> {
+                if (socket.isInputShutdown()) {
+                    socket.close();
+                }
+            }));
         } else {
             closeAfterFlush(channel);
         }
@@ -75,6 +80,9 @@ public final class BytePipe extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             peerEnd.halfClose().accept(peer);
+            if (ctx.channel() instanceof DuplexChannel socket && socket.isOutputShutdown()) {
+                ctx.close(); // both directions are done
+            }
         }
         ctx.fireUserEventTriggered(evt);
     }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * agent → relay  {"type":"hello","version":1}                       the WebSocket is up on our side
  * relay → agent  {"type":"welcome","version":1}                     what follows in binary is HTTP/2
  * agent → relay  {"type":"bind","ref":1,"kind":"http","resume":"…"}  ask for a tunnel (resume: keep an id)
+ *                {"type":"bind","ref":1,"kind":"tcp","resume":"…","port":20001}  (port: the one held before)
  * relay → agent  {"type":"bound","ref":1,"tunnel":"…","url":"…","resume":"…"}
  * relay → agent  {"type":"refused","ref":1,"message":"…"}            a bind or the session was refused
  * </pre>
@@ -40,8 +41,11 @@ public sealed interface ControlMessage {
     record Welcome(int version) implements ControlMessage {
     }
 
-    /** {@code kind} is "http" (later "tcp"); {@code resume} is the token of a tunnel to get back, or null. */
-    record Bind(int ref, String kind, String resume) implements ControlMessage {
+    /**
+     * {@code kind} is "http" or "tcp"; {@code resume} is the token of a tunnel to get back, or null;
+     * {@code port} is the public TCP port a tcp tunnel held before, or null.
+     */
+    record Bind(int ref, String kind, String resume, Integer port) implements ControlMessage {
     }
 
     record Bound(int ref, String tunnel, String url, String resume) implements ControlMessage {

@@ -18,6 +18,7 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -84,8 +85,14 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
             protocolError(ctx, "bind before hello");
             return;
         }
-        if (!StreamHeaders.KIND_HTTP.equals(bind.kind())) {
+        boolean tcp = StreamHeaders.KIND_TCP.equals(bind.kind());
+        if (!tcp && !StreamHeaders.KIND_HTTP.equals(bind.kind())) {
             ctx.writeAndFlush(new Refused(bind.ref(), "tunnel kind '" + bind.kind() + "' is not supported"));
+            return;
+        }
+        if (tcp && relay.config().tcpPorts() == null) {
+            ctx.writeAndFlush(new Refused(bind.ref(),
+                    "this relay has no TCP tunnels (its operator can start it with --tcp-ports FIRST-LAST)"));
             return;
         }
         String id = null;
@@ -96,23 +103,52 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        Tunnel tunnel = null;
+        Tunnel tunnel;
         if (id != null) {
-            tunnel = new Tunnel(id, bind.kind(), urls.forTunnel(id), this);
+            tunnel = new Tunnel(id, bind.kind(), this);
             if (!relay.tunnels().bind(tunnel)) {
                 ctx.writeAndFlush(new Refused(bind.ref(), "tunnel " + id + " is held by another agent"));
                 return;
             }
         } else {
             do {
-                id = TunnelIds.next();
-                tunnel = new Tunnel(id, bind.kind(), urls.forTunnel(id), this);
+                tunnel = new Tunnel(TunnelIds.next(), bind.kind(), this);
             } while (!relay.tunnels().bind(tunnel));
         }
         tunnels.add(tunnel);
-        log.info("tunnel {} bound by {} at {}{}", id, ctx.channel().remoteAddress(), tunnel.url(),
+        if (!tcp) {
+            tunnel.publishedAt(urls.forTunnel(tunnel.id()));
+            bound(ctx, bind, tunnel);
+            return;
+        }
+        Tunnel tcpTunnel = tunnel;
+        TcpTunnels.listen(relay, tunnel, bind.port()).addListener(listening -> ctx.executor().execute(() -> {
+            if (!listening.isSuccess()) {
+                unbind(tcpTunnel);
+                ctx.writeAndFlush(new Refused(bind.ref(), listening.cause().getMessage()));
+                return;
+            }
+            Channel listener = (Channel) listening.getNow();
+            tcpTunnel.listenOn(listener);
+            if (!ctx.channel().isActive()) {
+                unbind(tcpTunnel); // the agent left while its port was being found
+                return;
+            }
+            tcpTunnel.publishedAt(urls.forTcp(((InetSocketAddress) listener.localAddress()).getPort()));
+            bound(ctx, bind, tcpTunnel);
+        }));
+    }
+
+    private void bound(ChannelHandlerContext ctx, Bind bind, Tunnel tunnel) {
+        log.info("tunnel {} bound by {} at {}{}", tunnel.id(), ctx.channel().remoteAddress(), tunnel.url(),
                 bind.resume() != null ? " (resumed)" : "");
-        ctx.writeAndFlush(new Bound(bind.ref(), id, tunnel.url(), relay.resumeTokens().issue(id)));
+        ctx.writeAndFlush(new Bound(bind.ref(), tunnel.id(), tunnel.url(), relay.resumeTokens().issue(tunnel.id())));
+    }
+
+    private void unbind(Tunnel tunnel) {
+        tunnels.remove(tunnel);
+        relay.tunnels().unbind(tunnel);
+        tunnel.close();
     }
 
     private void refuse(ChannelHandlerContext ctx, String message) {
@@ -127,11 +163,10 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        for (Tunnel tunnel : tunnels) {
-            relay.tunnels().unbind(tunnel);
+        for (Tunnel tunnel : List.copyOf(tunnels)) {
+            unbind(tunnel);
             log.info("tunnel {} offline (agent disconnected)", tunnel.id());
         }
-        tunnels.clear();
     }
 
     /** The relay opens streams and the agent opens none: any the agent starts are closed at once. */

@@ -27,6 +27,13 @@ record PublicUrls(String scheme, String authority, String domain) {
         return scheme + "://" + id + "." + domain + port() + "/";
     }
 
+    /** A TCP tunnel's public address: this relay's host name with the tunnel's own port. */
+    String forTcp(int port) {
+        String port0 = port();
+        String host = port0.isEmpty() ? authority : authority.substring(0, authority.length() - port0.length());
+        return "tcp://" + host + ":" + port;
+    }
+
     /** ":8080" when the authority names a port, else "" (IPv6 literals end in ']'). */
     private String port() {
         int colon = authority.lastIndexOf(':');

@@ -33,7 +33,7 @@ public final class Relay implements AutoCloseable {
         EventLoopGroup group = transport.newGroup(config.threads());
         TunnelRegistry tunnels = new TunnelRegistry();
         RelayContext context = new RelayContext(config, tunnels, ResumeTokens.random(),
-                new Router(tunnels, config.domain()));
+                new Router(tunnels, config.domain()), group, transport);
         try {
             Channel server = new ServerBootstrap()
                     .group(group)

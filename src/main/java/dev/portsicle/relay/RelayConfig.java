@@ -14,34 +14,41 @@ import java.time.Duration;
  * @param maxHeadSize      largest visitor request head; 431 beyond
  * @param idleTimeout      a visitor connection idle between requests for this long is closed
  * @param threads          event-loop threads; one per core suits a relay best (fewer thread hand-offs)
+ * @param tcpPorts         ports for TCP tunnels; null when TCP tunnels are off
  */
 public record RelayConfig(String bindHost, int port, String domain, String publicUrl,
-                          int maxInitialLine, int maxHeadSize, Duration idleTimeout, int threads) {
+                          int maxInitialLine, int maxHeadSize, Duration idleTimeout, int threads,
+                          PortRange tcpPorts) {
 
     public static final int DEFAULT_PORT = 8080;
 
     public static RelayConfig defaults() {
         return new RelayConfig("0.0.0.0", DEFAULT_PORT, null, null, 8 * 1024, 64 * 1024, Duration.ofMinutes(5),
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(), null);
     }
 
     public RelayConfig withBind(String host, int port) {
-        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
+        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
     }
 
     public RelayConfig withDomain(String domain) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
     }
 
     public RelayConfig withPublicUrl(String publicUrl) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
     }
 
     public RelayConfig withIdleTimeout(Duration idleTimeout) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
     }
 
     public RelayConfig withThreads(int threads) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
+    }
+
+    public RelayConfig withTcpPorts(PortRange tcpPorts) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
+                tcpPorts);
     }
 }

@@ -1,5 +1,9 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.net.Transport;
+import io.netty.channel.EventLoopGroup;
+
 /** What every connection of one relay shares. */
-record RelayContext(RelayConfig config, TunnelRegistry tunnels, ResumeTokens resumeTokens, Router router) {
+record RelayContext(RelayConfig config, TunnelRegistry tunnels, ResumeTokens resumeTokens, Router router,
+                    EventLoopGroup group, Transport transport) {
 }

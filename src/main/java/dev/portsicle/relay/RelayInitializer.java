@@ -26,11 +26,11 @@ final class RelayInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        ch.pipeline().addLast(new HttpServerCodec(decoder));
-        MessageReads.addTo(ch.pipeline());
+        // The idle clock watches the socket itself, below the codec, where every read ends in a read-complete.
         ch.pipeline().addLast(
                 new IdleStateHandler(0, 0, relay.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
-                Forwarding.resumer(),
-                new VisitorHandler(relay));
+                new HttpServerCodec(decoder));
+        MessageReads.addTo(ch.pipeline());
+        ch.pipeline().addLast(Forwarding.resumer(), new VisitorHandler(relay));
     }
 }

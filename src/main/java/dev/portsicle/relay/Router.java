@@ -31,6 +31,12 @@ final class Router {
     private final TunnelRegistry tunnels;
     private final String hostSuffix;
 
+    /** Only http tunnels take HTTP requests; a tcp tunnel's id is no page. */
+    private Tunnel http(String id) {
+        Tunnel tunnel = tunnels.get(id);
+        return tunnel != null && tunnel.isHttp() ? tunnel : null;
+    }
+
     Router(TunnelRegistry tunnels, String domain) {
         this.tunnels = tunnels;
         this.hostSuffix = domain == null ? null : "." + domain.toLowerCase(Locale.ROOT);
@@ -41,12 +47,12 @@ final class Router {
         if (hostSuffix != null) {
             String host = hostWithoutPort(request.headers().get(HttpHeaderNames.HOST));
             if (host != null && host.endsWith(hostSuffix)) {
-                Tunnel tunnel = tunnels.get(host.substring(0, host.length() - hostSuffix.length()));
+                Tunnel tunnel = http(host.substring(0, host.length() - hostSuffix.length()));
                 return tunnel == null ? null : new Route(tunnel, uri, false, null);
             }
         }
         String first = firstSegment(uri);
-        Tunnel tunnel = TunnelIds.plausible(first) ? tunnels.get(first) : null;
+        Tunnel tunnel = TunnelIds.plausible(first) ? http(first) : null;
         if (tunnel != null) {
             String rest = uri.substring(1 + first.length());
             if (!rest.startsWith("/")) {
@@ -72,14 +78,14 @@ final class Router {
             return null;
         }
         String first = firstSegment(referer.substring(path));
-        return TunnelIds.plausible(first) ? tunnels.get(first) : null;
+        return TunnelIds.plausible(first) ? http(first) : null;
     }
 
     private Tunnel fromCookie(HttpHeaders headers) {
         for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
             for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(header)) {
                 if (COOKIE.equals(cookie.name()) && TunnelIds.plausible(cookie.value())) {
-                    Tunnel tunnel = tunnels.get(cookie.value());
+                    Tunnel tunnel = http(cookie.value());
                     if (tunnel != null) {
                         return tunnel;
                     }

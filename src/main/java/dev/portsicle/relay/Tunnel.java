@@ -1,5 +1,7 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.protocol.StreamHeaders;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -10,13 +12,13 @@ import io.netty.util.concurrent.Future;
 final class Tunnel {
     private final String id;
     private final String kind;
-    private final String url;
+    private volatile String url;
     private final AgentSession session;
+    private Channel listener;
 
-    Tunnel(String id, String kind, String url, AgentSession session) {
+    Tunnel(String id, String kind, AgentSession session) {
         this.id = id;
         this.kind = kind;
-        this.url = url;
         this.session = session;
     }
 
@@ -32,8 +34,29 @@ final class Tunnel {
         return url;
     }
 
+    /** Where visitors reach it: known at once for http, once its port listens for tcp. */
+    void publishedAt(String url) {
+        this.url = url;
+    }
+
     AgentSession session() {
         return session;
+    }
+
+    boolean isHttp() {
+        return StreamHeaders.KIND_HTTP.equals(kind);
+    }
+
+    /** A tcp tunnel's public port, once it listens there. */
+    void listenOn(Channel listener) {
+        this.listener = listener;
+    }
+
+    /** The tunnel is gone: its public port, if any, closes. */
+    void close() {
+        if (listener != null) {
+            listener.close();
+        }
     }
 
     /** Opens a stream to the agent; {@code handler} initializes its pipeline. */

@@ -45,6 +45,20 @@ public final class TunnelFixture implements AutoCloseable {
         }
     }
 
+    /** A relay with TCP tunnels on {@code ports}, and a tcp agent for the local service at {@code localPort}. */
+    public static TunnelFixture startTcp(int localPort, dev.portsicle.relay.PortRange ports) throws Exception {
+        Relay relay = Relay.start(RelayConfig.defaults().withBind("127.0.0.1", 0).withTcpPorts(ports));
+        URI server = URI.create("ws://127.0.0.1:" + relay.port());
+        Agent agent = Agent.start(AgentConfig.tcp(server, "127.0.0.1", localPort));
+        try {
+            return new TunnelFixture(relay, agent, agent.publicUrl().get(10, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            agent.close();
+            relay.close();
+            throw e;
+        }
+    }
+
     /** Another agent on the same relay (several tunnels, or a second agent racing for a name). */
     public static Agent startAgent(Relay relay, int localPort, UnaryOperator<AgentConfig> agentConfig)
             throws Exception {

@@ -1,0 +1,44 @@
+package dev.portsicle.cli;
+
+import dev.portsicle.agent.Agent;
+import dev.portsicle.agent.AgentConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.URI;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+
+@Command(name = "tcp", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = {"Expose a local TCP service (a database, SSH, a game server) at a public host and port.",
+                       "The relay must have TCP tunnels on (portsicle server --tcp-ports FIRST-LAST)."})
+final class TcpCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "PORT", description = "Port of the local service.")
+    int port;
+
+    @Option(names = "--local-host", description = "Host of the local service (default: ${DEFAULT-VALUE}).")
+    String localHost = "127.0.0.1";
+
+    @Option(names = "--server", paramLabel = "URL", defaultValue = "${env:PORTSICLE_SERVER}", required = true,
+            description = "The relay: http(s):// or ws(s):// URL (default: $PORTSICLE_SERVER).")
+    String server;
+
+    @Override
+    public Integer call() throws Exception {
+        Options.checkPort(port, "PORT");
+        AgentConfig config = AgentConfig.tcp(URI.create(server.trim()), localHost, port);
+        config.tunnelUri(); // rejects a malformed relay URL before anything starts
+        Agent agent = Agent.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
+        try {
+            System.out.println("Your public address: " + agent.publicUrl().get());
+            System.out.flush();
+        } catch (ExecutionException e) {
+            System.err.println("portsicle: " + e.getCause().getMessage());
+            return 1;
+        }
+        System.err.println("portsicle: " + agent.stopped().get());
+        return 1;
+    }
+}

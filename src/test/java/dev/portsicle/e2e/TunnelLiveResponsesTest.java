@@ -1,0 +1,95 @@
+package dev.portsicle.e2e;
+
+import dev.portsicle.testing.Origin;
+import dev.portsicle.testing.RawHttpClient;
+import dev.portsicle.testing.TunnelFixture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Responses that stay open: event streams arrive as they are sent; only idle connections are closed. */
+class TunnelLiveResponsesTest {
+    private Origin origin;
+    private TunnelFixture tunnel;
+
+    @AfterEach
+    void stop() throws Exception {
+        tunnel.close();
+        origin.close();
+    }
+
+    @Test
+    void eventStreamEventsArriveAsTheyAreSentWithNoBuffering() throws Exception {
+        CountDownLatch firstSeen = new CountDownLatch(1);
+        origin = Origin.start();
+        origin.handle((request, response) -> {
+            response.status(200).header("Content-Type", "text/event-stream").header("Cache-Control", "no-cache");
+            Origin.Chunked events = response.chunked();
+            events.write("data: one\n\n");
+            // the second event is sent only once the visitor has the first: buffering anywhere would hang here
+            if (!firstSeen.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the first event never reached the visitor");
+            }
+            events.write("data: two\n\n");
+            events.end();
+        });
+        tunnel = TunnelFixture.start(origin.port());
+        URI url = URI.create(tunnel.url);
+        try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + url.getPath() + "events HTTP/1.1\r\nHost: h\r\nAccept: text/event-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = socket.getInputStream();
+            long start = System.nanoTime();
+            String seen = readUntil(in, "data: one");
+            System.out.printf("first event after %.1f ms%n", (System.nanoTime() - start) / 1e6);
+            assertThat(seen).contains("text/event-stream");
+            firstSeen.countDown();
+            assertThat(readUntil(in, "data: two")).contains("data: two");
+        }
+    }
+
+    @Test
+    void idleKeepAliveConnectionsCloseButALongRequestIsNotCutOff() throws Exception {
+        origin = Origin.start();
+        origin.handle((request, response) -> {
+            if (request.target().equals("/slow")) {
+                Thread.sleep(3000);
+            }
+            response.status(200).body("done");
+        });
+        tunnel = TunnelFixture.start(origin.port(), relay -> relay.withIdleTimeout(Duration.ofSeconds(1)),
+                UnaryOperator.identity());
+        try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
+            client.send("GET /" + tunnel.tunnelId() + "/slow HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThat(client.read().bodyText()).isEqualTo("done"); // 3 s in flight, idle timeout 1 s
+            assertThat(client.closedByPeer()).as("idle keep-alive connection closed").isTrue();
+        }
+    }
+
+    private static String readUntil(InputStream in, String marker) throws Exception {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        byte[] buf = new byte[4096];
+        while (!seen.toString(StandardCharsets.ISO_8859_1).contains(marker)) {
+            int n = in.read(buf);
+            if (n < 0) {
+                throw new AssertionError("stream ended before " + marker + ": " + seen);
+            }
+            seen.write(buf, 0, n);
+        }
+        return seen.toString(StandardCharsets.ISO_8859_1);
+    }
+}
