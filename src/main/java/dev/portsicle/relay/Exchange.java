@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -287,11 +288,17 @@ final class Exchange {
         });
     }
 
-    private void onVisitorLoop(Runnable task) {
+    /** Runs {@code task} on the visitor's event loop; false when that loop is shutting down (relay closing). */
+    private boolean onVisitorLoop(Runnable task) {
         if (visitor.eventLoop().inEventLoop()) {
             task.run();
-        } else {
+            return true;
+        }
+        try {
             visitor.eventLoop().execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
         }
     }
 
@@ -319,7 +326,9 @@ final class Exchange {
     private final class StreamHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            onVisitorLoop(() -> fromStream(msg));
+            if (!onVisitorLoop(() -> fromStream(msg))) {
+                ReferenceCountUtil.release(msg);
+            }
         }
 
         @Override
