@@ -14,7 +14,6 @@ import java.net.SocketException;
 import java.net.URI;
 import java.util.Collections;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 
 @Command(name = "http", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Expose a local HTTP server at a public URL.",
@@ -60,16 +59,7 @@ final class HttpCommand implements Callable<Integer> {
                 relay.close();
             }
         }));
-        try {
-            String url = agent.publicUrl().get();
-            System.out.println("Your public url: " + url);
-            System.out.flush();
-        } catch (ExecutionException e) {
-            System.err.println("portsicle: " + e.getCause().getMessage());
-            return 1;
-        }
-        System.err.println("portsicle: " + agent.stopped().get());
-        return 1;
+        return Options.printAndRun(agent, "Your public url: ");
     }
 
     /** The embedded default: port 8080 or the next free one, on every interface, URL with the LAN address. */

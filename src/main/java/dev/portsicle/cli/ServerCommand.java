@@ -6,6 +6,7 @@ import dev.portsicle.relay.RelayConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +37,16 @@ final class ServerCommand implements Callable<Integer> {
             description = "Public ports for TCP tunnels (portsicle tcp), e.g. 20000-20999 (default: TCP tunnels off).")
     String tcpPorts;
 
+    @Option(names = "--secret", defaultValue = "${env:PORTSICLE_SECRET}", paramLabel = "SECRET",
+            description = "Signs resume tokens so agents keep their URL across relay restarts "
+                          + "(default: $PORTSICLE_SECRET, else the --secret-file).")
+    String secret;
+
+    @Option(names = "--secret-file", paramLabel = "FILE",
+            description = "Where the relay keeps its secret when none is given; made on first start "
+                          + "(default: ~/.portsicle/relay.secret).")
+    Path secretFile = RelaySecret.defaultFile();
+
     @Option(names = "--threads", description = "Event-loop threads (default: one per core, ${DEFAULT-VALUE}).")
     int threads = RelayConfig.defaults().threads();
 
@@ -46,7 +57,8 @@ final class ServerCommand implements Callable<Integer> {
         }
         RelayConfig config = RelayConfig.defaults().withBind(bind, port).withDomain(domain).withPublicUrl(publicUrl)
                 .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withThreads(threads)
-                .withTcpPorts(tcpPorts == null ? null : PortRange.parse(tcpPorts));
+                .withTcpPorts(tcpPorts == null ? null : PortRange.parse(tcpPorts))
+                .withSecret(RelaySecret.resolve(secret, secretFile));
         Options.checkPort(port, "--port");
         Relay relay = Relay.start(config);
         CountDownLatch stop = new CountDownLatch(1);

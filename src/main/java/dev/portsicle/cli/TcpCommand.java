@@ -8,7 +8,6 @@ import picocli.CommandLine.Parameters;
 
 import java.net.URI;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 
 @Command(name = "tcp", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Expose a local TCP service (a database, SSH, a game server) at a public host and port.",
@@ -31,14 +30,6 @@ final class TcpCommand implements Callable<Integer> {
         config.tunnelUri(); // rejects a malformed relay URL before anything starts
         Agent agent = Agent.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
-        try {
-            System.out.println("Your public address: " + agent.publicUrl().get());
-            System.out.flush();
-        } catch (ExecutionException e) {
-            System.err.println("portsicle: " + e.getCause().getMessage());
-            return 1;
-        }
-        System.err.println("portsicle: " + agent.stopped().get());
-        return 1;
+        return Options.printAndRun(agent, "Your public address: ");
     }
 }

@@ -32,7 +32,9 @@ public final class Relay implements AutoCloseable {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(config.threads());
         TunnelRegistry tunnels = new TunnelRegistry();
-        RelayContext context = new RelayContext(config, tunnels, ResumeTokens.random(),
+        ResumeTokens resumeTokens = config.secret() == null ? ResumeTokens.random()
+                : new ResumeTokens(config.secret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        RelayContext context = new RelayContext(config, tunnels, resumeTokens,
                 new Router(tunnels, config.domain()), group, transport);
         try {
             Channel server = new ServerBootstrap()

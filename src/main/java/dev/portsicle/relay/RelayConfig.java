@@ -15,40 +15,53 @@ import java.time.Duration;
  * @param idleTimeout      a visitor connection idle between requests for this long is closed
  * @param threads          event-loop threads; one per core suits a relay best (fewer thread hand-offs)
  * @param tcpPorts         ports for TCP tunnels; null when TCP tunnels are off
+ * @param secret           signs resume tokens, so agents get their URL back after a relay restart (or from
+ *                         another relay with the same secret); null for a random one per process
  */
 public record RelayConfig(String bindHost, int port, String domain, String publicUrl,
                           int maxInitialLine, int maxHeadSize, Duration idleTimeout, int threads,
-                          PortRange tcpPorts) {
+                          PortRange tcpPorts, String secret) {
+
+    @Override
+    public String toString() { // the secret stays out of logs
+        return "RelayConfig[" + bindHost + ":" + port + ", domain=" + domain + ", publicUrl=" + publicUrl
+               + ", tcpPorts=" + tcpPorts + ", secret=" + (secret == null ? "random" : "***") + "]";
+    }
 
     public static final int DEFAULT_PORT = 8080;
 
     public static RelayConfig defaults() {
         return new RelayConfig("0.0.0.0", DEFAULT_PORT, null, null, 8 * 1024, 64 * 1024, Duration.ofMinutes(5),
-                Runtime.getRuntime().availableProcessors(), null);
+                Runtime.getRuntime().availableProcessors(), null, null);
     }
 
     public RelayConfig withBind(String host, int port) {
-        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
+        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
     }
 
     public RelayConfig withDomain(String domain) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
     }
 
     public RelayConfig withPublicUrl(String publicUrl) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
     }
 
     public RelayConfig withIdleTimeout(Duration idleTimeout) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
     }
 
     public RelayConfig withThreads(int threads) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
     }
 
     public RelayConfig withTcpPorts(PortRange tcpPorts) {
         return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
-                tcpPorts);
+                tcpPorts, secret);
+    }
+
+    public RelayConfig withSecret(String secret) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
+                tcpPorts, secret);
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** portsicle tcp: raw connections to a local TCP service, with half-close carried both ways. */
 class TcpTunnelTest {
@@ -102,6 +103,51 @@ class TcpTunnelTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aRealRedisServerWorksThroughTheTunnelWithItsOwnClient() throws Exception {
+        assumeTrue(new java.io.File("/usr/bin/redis-server").canExecute(),
+                "redis-server is not installed (.ci/run installs it): the real-service TCP check did not run");
+        int redisPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            redisPort = probe.getLocalPort();
+        }
+        Process redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "no").redirectErrorStream(true)
+                .redirectOutput(new java.io.File("target/redis.log")).start();
+        int free;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            free = probe.getLocalPort();
+        }
+        try (TunnelFixture redisTunnel = TunnelFixture.startTcp(redisPort, new PortRange(free, free))) {
+            URI address = URI.create(redisTunnel.url);
+            String value = "x".repeat(100_000);
+            assertThat(redisCli(address, "SET", "portsicle", value)).isEqualTo("OK");
+            assertThat(redisCli(address, "GET", "portsicle")).isEqualTo(value);
+            assertThat(redisCli(address, "PING")).isEqualTo("PONG");
+        } finally {
+            redis.destroy();
+            redis.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** redis-cli against the public address; retried briefly while redis-server is still starting. */
+    private static String redisCli(URI address, String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("redis-cli", "-h",
+                address.getHost(), "-p", Integer.toString(address.getPort())));
+        command.addAll(java.util.List.of(args));
+        String output = "";
+        for (int attempt = 0; attempt < 50; attempt++) {
+            Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
+            output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (cli.waitFor(10, TimeUnit.SECONDS) && cli.exitValue() == 0 && !output.contains("LOADING")
+                    && !output.startsWith("Error")) {
+                return output;
+            }
+            Thread.sleep(100);
+        }
+        return output;
     }
 
     @Test

@@ -98,7 +98,7 @@ class TunnelWebSocketTest {
     @Test
     void manyConnectionsAtOnceStayIndependent() throws Exception {
         List<Client> clients = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 500; i++) {
             clients.add(connect(URI.create(tunnel.url.replace("http://", "ws://") + "c" + i), null));
         }
         for (int i = 0; i < clients.size(); i++) {
@@ -112,6 +112,18 @@ class TunnelWebSocketTest {
         for (Client client : clients) {
             client.socket.abort();
         }
+    }
+
+    @Test
+    void anIdleWebSocketIsNotCutByTheVisitorIdleTimeout() throws Exception {
+        tunnel.close();
+        tunnel = TunnelFixture.start(local.port(), relay -> relay.withIdleTimeout(java.time.Duration.ofMillis(300)),
+                UnaryOperator.identity());
+        Client client = connect(URI.create(tunnel.url.replace("http://", "ws://") + "idle"), null);
+        assertThat(client.next()).isEqualTo("hello /idle");
+        Thread.sleep(1500); // five idle timeouts of quiet: an upgraded connection keeps no such clock
+        client.socket.sendText("still here", true);
+        assertThat(client.next()).isEqualTo("still here");
     }
 
     private Client connect(URI uri, String cookie) throws Exception {

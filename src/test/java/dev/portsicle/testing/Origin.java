@@ -31,12 +31,11 @@ public final class Origin implements AutoCloseable {
     public record Request(String rawHead, String method, String target, String version, List<Header> headers,
                           long bodyLength, String bodySha256, byte[] body, int remotePort) {
         public String header(String name) {
-            return headers.stream().filter(h -> h.name().equalsIgnoreCase(name)).map(Header::value)
-                    .findFirst().orElse(null);
+            return Header.first(headers, name);
         }
 
         public List<String> headers(String name) {
-            return headers.stream().filter(h -> h.name().equalsIgnoreCase(name)).map(Header::value).toList();
+            return Header.all(headers, name);
         }
 
         public String bodyText() {

@@ -25,12 +25,11 @@ public final class RawHttpClient implements AutoCloseable {
     /** A response as received. */
     public record RawResponse(int status, String reason, List<Header> headers, byte[] body, String rawHead) {
         public String header(String name) {
-            return headers.stream().filter(h -> h.name().equalsIgnoreCase(name)).map(Header::value)
-                    .findFirst().orElse(null);
+            return Header.first(headers, name);
         }
 
         public List<String> headers(String name) {
-            return headers.stream().filter(h -> h.name().equalsIgnoreCase(name)).map(Header::value).toList();
+            return Header.all(headers, name);
         }
 
         public String bodyText() {
