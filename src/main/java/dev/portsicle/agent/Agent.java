@@ -17,6 +17,9 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import org.slf4j.Logger;
@@ -170,6 +173,34 @@ public final class Agent implements AutoCloseable {
         if (ch != null) {
             ch.close();
         }
+    }
+
+    /**
+     * Graceful stop: tells the relay (HTTP/2 GOAWAY) to open no new streams here, gives the streams in
+     * flight up to {@code grace} to finish, then closes. Returns whether they all finished. Blocks.
+     */
+    public boolean drain(Duration grace) throws InterruptedException {
+        closing = true;
+        Channel ch = channel;
+        boolean finished = true;
+        if (ch != null && ch.isActive() && ch.pipeline().get(Http2FrameCodec.class) != null) {
+            ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+            long deadline = System.nanoTime() + grace.toNanos();
+            while (activeStreams(ch) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            finished = activeStreams(ch) == 0;
+            if (!finished) {
+                log.warn("grace period over: closing {} stream(s) still in flight", activeStreams(ch));
+            }
+        }
+        close();
+        return finished;
+    }
+
+    private static int activeStreams(Channel ch) {
+        Http2FrameCodec codec = ch.pipeline().get(Http2FrameCodec.class);
+        return codec == null || !ch.isActive() ? 0 : codec.connection().numActiveStreams();
     }
 
     /** Stops the agent; calling it again does nothing. */

@@ -53,12 +53,16 @@ final class HttpCommand implements Callable<Integer> {
         config.tunnelUri(); // rejects a malformed relay URL before anything starts
         Agent agent = Agent.start(config);
         Relay relay = embedded;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
+        Signals.onStop(() -> {
+            try {
+                agent.drain(Options.GRACE);
+            } catch (InterruptedException e) {
+                agent.close();
+            }
             if (relay != null) {
                 relay.close();
             }
-        }));
+        });
         return Options.printAndRun(agent, "Your public url: ");
     }
 

@@ -47,6 +47,10 @@ final class ServerCommand implements Callable<Integer> {
                           + "(default: ~/.portsicle/relay.secret).")
     Path secretFile = RelaySecret.defaultFile();
 
+    @Option(names = "--grace", paramLabel = "SECONDS",
+            description = "On SIGTERM or Ctrl-C, how long exchanges in flight get to finish (default: ${DEFAULT-VALUE}).")
+    long graceSeconds = 30;
+
     @Option(names = "--threads", description = "Event-loop threads (default: one per core, ${DEFAULT-VALUE}).")
     int threads = RelayConfig.defaults().threads();
 
@@ -61,12 +65,14 @@ final class ServerCommand implements Callable<Integer> {
                 .withSecret(RelaySecret.resolve(secret, secretFile));
         Options.checkPort(port, "--port");
         Relay relay = Relay.start(config);
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            relay.close();
-            stop.countDown();
-        }));
-        stop.await();
+        Signals.onStop(() -> {
+            try {
+                relay.drain(Duration.ofSeconds(graceSeconds));
+            } catch (InterruptedException e) {
+                relay.close();
+            }
+        });
+        new CountDownLatch(1).await(); // until a signal stops the process
         return 0;
     }
 }

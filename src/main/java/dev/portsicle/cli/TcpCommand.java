@@ -29,7 +29,13 @@ final class TcpCommand implements Callable<Integer> {
         AgentConfig config = AgentConfig.tcp(URI.create(server.trim()), localHost, port);
         config.tunnelUri(); // rejects a malformed relay URL before anything starts
         Agent agent = Agent.start(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
+        Signals.onStop(() -> {
+            try {
+                agent.drain(Options.GRACE);
+            } catch (InterruptedException e) {
+                agent.close();
+            }
+        });
         return Options.printAndRun(agent, "Your public address: ");
     }
 }

@@ -8,7 +8,11 @@ import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,7 +39,8 @@ public final class Relay implements AutoCloseable {
         ResumeTokens resumeTokens = config.secret() == null ? ResumeTokens.random()
                 : new ResumeTokens(config.secret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         RelayContext context = new RelayContext(config, tunnels, resumeTokens,
-                new Router(tunnels, config.domain()), group, transport);
+                new Router(tunnels, config.domain()), group, transport, new InFlight(),
+                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
         try {
             Channel server = new ServerBootstrap()
                     .group(group)
@@ -67,6 +72,30 @@ public final class Relay implements AutoCloseable {
     /** Tunnels bound right now. */
     public int tunnelCount() {
         return context.tunnels().size();
+    }
+
+    /**
+     * Graceful stop: no new connections; idle visitor connections close, exchanges in flight (event
+     * streams, WebSockets, uploads) get up to {@code grace} to finish; then everything closes and agents
+     * go to reconnect (to this relay restarted, or another with the same secret). Returns whether all
+     * exchanges finished in time. Blocks: call it off the event loops.
+     */
+    public boolean drain(Duration grace) throws InterruptedException {
+        context.inFlight().startDraining();
+        server.close().syncUninterruptibly();
+        log.info("draining: {} exchange(s) in flight, up to {} s", context.inFlight().count(), grace.toSeconds());
+        context.visitors().forEach(visitor -> visitor.pipeline().fireUserEventTriggered(VisitorHandler.DRAIN));
+        boolean finished = context.inFlight().awaitIdle(grace);
+        if (!finished) {
+            log.warn("grace period over: closing {} exchange(s) still in flight", context.inFlight().count());
+        }
+        close();
+        return finished;
+    }
+
+    /** Exchanges in flight right now. */
+    public int exchangesInFlight() {
+        return context.inFlight().count();
     }
 
     /** Stops the relay; calling it again does nothing. */

@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
 final class VisitorHandler extends ChannelInboundHandlerAdapter implements Exchange.Done {
     private static final Logger log = LoggerFactory.getLogger(VisitorHandler.class);
 
+    /** Fired at every visitor connection when the relay drains: an idle one closes. */
+    static final Object DRAIN = new Object();
+
     private final RelayContext relay;
     private ChannelHandlerContext ctx;
     private Exchange exchange;
@@ -47,6 +50,7 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        relay.visitors().add(ctx.channel());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -86,6 +90,7 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
             send(request, redirect, !hasBody);
         } else {
             exchange = new Exchange(ctx.channel(), request, route, "http", this);
+            relay.inFlight().begin();
             exchange.start();
         }
     }
@@ -93,6 +98,8 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
     @Override
     public void upgraded() {
         exchange = null;
+        // an upgraded connection stays in flight until it closes
+        ctx.channel().closeFuture().addListener(f -> relay.inFlight().end());
         ctx.pipeline().remove(HttpServerCodec.class);
         ctx.pipeline().remove(IdleStateHandler.class);
         ctx.pipeline().remove(this);
@@ -101,7 +108,8 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
     @Override
     public void exchangeDone(boolean keepAlive) {
         exchange = null;
-        if (keepAlive) {
+        relay.inFlight().end();
+        if (keepAlive && !relay.inFlight().draining()) {
             ctx.read();
         } else {
             ctx.close();
@@ -137,7 +145,11 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
+        if (evt == DRAIN) {
+            if (exchange == null) {
+                ctx.close();
+            }
+        } else if (evt instanceof IdleStateEvent) {
             if (exchange == null) {
                 ctx.close(); // an idle keep-alive connection; a request in flight is never cut off
             }
@@ -151,6 +163,7 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
         if (exchange != null) {
             exchange.visitorGone();
             exchange = null;
+            relay.inFlight().end();
         }
         ctx.fireChannelInactive();
     }
