@@ -9,6 +9,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.AttributeKey;
 
 /**
  * The bottom of every stream channel: DATA frames in and out become plain bytes, so Netty's HTTP/1.1
@@ -25,12 +26,17 @@ public final class StreamBytesCodec extends ChannelDuplexHandler {
         return new DefaultHttp2DataFrame(true);
     }
 
-    /** Ends our side of {@code stream} if it is still open: the graceful end of a raw byte pipe. */
+    /**
+     * Ends our side of {@code stream}, once: the graceful end of a raw byte pipe. A second END_STREAM would
+     * fail, and a failed write makes Netty reset the stream, dropping data still waiting for window.
+     */
     public static void end(Channel stream) {
-        if (stream.isActive()) {
+        if (stream.isActive() && stream.attr(ENDED).setIfAbsent(Boolean.TRUE) == null) {
             stream.writeAndFlush(endStream());
         }
     }
+
+    private static final AttributeKey<Boolean> ENDED = AttributeKey.valueOf("portsicle.streamEnded");
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

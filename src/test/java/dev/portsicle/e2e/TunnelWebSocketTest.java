@@ -126,6 +126,35 @@ class TunnelWebSocketTest {
         assertThat(client.next()).isEqualTo("still here");
     }
 
+    @Test
+    void upgradeHeadersReachTheLocalServerAsSentAndARefusalComesBackAsItsAnswer() throws Exception {
+        try (dev.portsicle.testing.Origin origin = dev.portsicle.testing.Origin.start()) {
+            origin.handle((request, response) -> response.status(426, "Upgrade Required")
+                    .header("Sec-WebSocket-Version", "13").body("use version 13"));
+            tunnel.close();
+            tunnel = TunnelFixture.start(origin.port());
+            try (dev.portsicle.testing.RawHttpClient client = dev.portsicle.testing.RawHttpClient.to(tunnel.url)) {
+                client.send("GET /" + tunnel.tunnelId() + "/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+                            + "Upgrade: websocket\r\nSec-WebSocket-Version: 8\r\n"
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            + "Sec-WebSocket-Protocol: vite-hmr, graphql-ws\r\n"
+                            + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n");
+                dev.portsicle.testing.RawHttpClient.RawResponse refused = client.read();
+                assertThat(refused.status()).isEqualTo(426);
+                assertThat(refused.bodyText()).isEqualTo("use version 13");
+                // not upgraded: the same connection carries the next request
+                client.send("GET /" + tunnel.tunnelId() + "/again HTTP/1.1\r\nHost: h\r\n\r\n");
+                assertThat(client.read().status()).isEqualTo(426);
+            }
+            dev.portsicle.testing.Origin.Request upgrade = origin.awaitRequests(1, java.time.Duration.ofSeconds(5)).get(0);
+            assertThat(upgrade.header("Upgrade")).isEqualTo("websocket");
+            assertThat(upgrade.header("Connection")).isEqualToIgnoringCase("upgrade");
+            assertThat(upgrade.header("Sec-WebSocket-Protocol")).isEqualTo("vite-hmr, graphql-ws");
+            assertThat(upgrade.header("Sec-WebSocket-Extensions"))
+                    .isEqualTo("permessage-deflate; client_max_window_bits");
+        }
+    }
+
     private Client connect(URI uri, String cookie) throws Exception {
         Client client = new Client();
         WebSocket.Builder builder = http.newWebSocketBuilder();
