@@ -2,6 +2,7 @@ package dev.portsicle.agent;
 
 import dev.portsicle.net.BytePipe;
 import dev.portsicle.net.Forwarding;
+import dev.portsicle.net.MessageReads;
 import dev.portsicle.net.Transport;
 import dev.portsicle.protocol.StreamBytesCodec;
 import dev.portsicle.protocol.StreamHeaders;
@@ -9,6 +10,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -55,7 +57,13 @@ final class LocalTcpStream extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-                .handler(Forwarding.resumer())
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        MessageReads.addTo(ch.pipeline()); // keeps a half-close behind the bytes before it
+                        ch.pipeline().addLast(Forwarding.resumer());
+                    }
+                })
                 .connect(config.localHost(), config.localPort())
                 .addListener((ChannelFutureListener) connected -> {
                     if (!connected.isSuccess()) {

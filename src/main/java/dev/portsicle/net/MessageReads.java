@@ -3,6 +3,8 @@ package dev.portsicle.net;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.ArrayDeque;
@@ -34,7 +36,7 @@ public final class MessageReads extends ChannelDuplexHandler {
         wanted = true;
         if (!queue.isEmpty()) {
             deliver(ctx);
-        } else if (!delivering && !inUpstreamRead) {
+        } else if (!delivering && !inUpstreamRead && !inputShutdown(ctx)) {
             ctx.read();
         }
     }
@@ -57,21 +59,42 @@ public final class MessageReads extends ChannelDuplexHandler {
         }
         delivering = true;
         try {
-            while (wanted && !queue.isEmpty()) {
-                wanted = false;
-                ctx.fireChannelRead(queue.poll());
+            while (!queue.isEmpty() && (wanted || queue.peek() instanceof ChannelInputShutdownEvent)) {
+                Object next = queue.poll();
+                if (next instanceof ChannelInputShutdownEvent) {
+                    ctx.fireUserEventTriggered(next); // in its place, after the bytes before it
+                } else {
+                    wanted = false;
+                    ctx.fireChannelRead(next);
+                }
             }
         } finally {
             delivering = false;
         }
-        if (wanted && queue.isEmpty() && !inUpstreamRead) {
+        if (wanted && queue.isEmpty() && !inUpstreamRead && !inputShutdown(ctx)) {
             ctx.read();
         }
     }
 
+    /** A half-close waits behind the bytes that came before it, so nobody sees it early. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            queue.add(evt);
+            deliver(ctx);
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** A half-closed socket has nothing more to read (and epoll refuses to be asked). */
+    private static boolean inputShutdown(ChannelHandlerContext ctx) {
+        return ctx.channel() instanceof DuplexChannel socket && socket.isInputShutdown();
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (wanted && queue.isEmpty() && ctx.channel().isActive()) {
+        if (wanted && queue.isEmpty() && ctx.channel().isActive() && !inputShutdown(ctx)) {
             ctx.read(); // that read brought no whole message: ask again
         }
         ctx.fireChannelReadComplete();
@@ -85,7 +108,11 @@ public final class MessageReads extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         Object msg;
         while ((msg = queue.poll()) != null) {
-            ctx.fireChannelRead(msg);
+            if (msg instanceof ChannelInputShutdownEvent) {
+                ctx.fireUserEventTriggered(msg);
+            } else {
+                ctx.fireChannelRead(msg);
+            }
         }
         ctx.fireChannelInactive();
     }

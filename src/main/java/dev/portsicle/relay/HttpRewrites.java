@@ -9,14 +9,13 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What the relay changes in a message it forwards, and nothing more: hop-by-hop headers (RFC 9110
@@ -115,21 +114,28 @@ final class HttpRewrites {
         return name.equals("content-length") || name.equals("transfer-encoding") || name.equals("host");
     }
 
+    /** Takes the relay's routing cookie out, leaving every header (Cookie too) in its place and case. */
     private static void removeRoutingCookie(HttpHeaders headers) {
         List<String> cookies = headers.getAll(HttpHeaderNames.COOKIE);
-        if (cookies.isEmpty() || cookies.stream().noneMatch(c -> c.contains(Router.COOKIE))) {
+        if (cookies.isEmpty() || cookies.stream().noneMatch(c -> c.contains(Router.COOKIE + "="))) {
             return;
         }
-        headers.remove(HttpHeaderNames.COOKIE);
-        for (String header : cookies) {
+        List<Map.Entry<String, String>> entries = new ArrayList<>();
+        headers.iteratorAsString().forEachRemaining(entries::add);
+        headers.clear();
+        for (Map.Entry<String, String> entry : entries) {
+            if (!entry.getKey().equalsIgnoreCase(HttpHeaderNames.COOKIE.toString())) {
+                headers.add(entry.getKey(), entry.getValue());
+                continue;
+            }
             List<String> kept = new ArrayList<>();
-            for (String pair : header.split(";")) {
+            for (String pair : entry.getValue().split(";")) {
                 if (!pair.trim().startsWith(Router.COOKIE + "=")) {
                     kept.add(pair.trim());
                 }
             }
             if (!kept.isEmpty()) {
-                headers.add(HttpHeaderNames.COOKIE, String.join("; ", kept));
+                headers.add(entry.getKey(), String.join("; ", kept));
             }
         }
     }

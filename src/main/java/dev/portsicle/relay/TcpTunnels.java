@@ -2,6 +2,7 @@ package dev.portsicle.relay;
 
 import dev.portsicle.net.BytePipe;
 import dev.portsicle.net.Forwarding;
+import dev.portsicle.net.MessageReads;
 import dev.portsicle.protocol.StreamBytesCodec;
 import dev.portsicle.protocol.StreamHeaders;
 import io.netty.bootstrap.ServerBootstrap;
@@ -53,6 +54,9 @@ final class TcpTunnels {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        // Bytes and a half-close may come before the agent answered (epoll reads a
+                        // half-closed socket even with auto-read off): they wait here, in order.
+                        MessageReads.addTo(ch.pipeline());
                         ch.pipeline().addLast(Forwarding.resumer(), new Visitor(tunnel));
                     }
                 });

@@ -82,6 +82,34 @@ class TcpTunnelTest {
     }
 
     @Test
+    void aHalfCloseReachesTheServiceAndItsAnswerStillComesBack() throws Exception {
+        URI address = URI.create(tunnel.url);
+        byte[] data = Bodies.pattern(64 * 1024, 10).readAllBytes();
+        try (Socket socket = new Socket(address.getHost(), address.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(data);
+            socket.shutdownOutput(); // the service sees the end of input, finishes echoing and closes
+            assertThat(Bodies.sha256(socket.getInputStream().readAllBytes())).isEqualTo(Bodies.sha256(data));
+        }
+    }
+
+    @Test
+    void megabytesEchoedAfterAHalfCloseAllComeBack() throws Exception {
+        URI address = URI.create(tunnel.url);
+        byte[] data = Bodies.pattern(4 * 1024 * 1024, 11).readAllBytes();
+        try (Socket socket = new Socket(address.getHost(), address.getPort())) {
+            socket.setSoTimeout(10_000);
+            InputStream in = socket.getInputStream();
+            Future<byte[]> echoed = threads.submit(in::readAllBytes); // reads until the service closes
+            socket.getOutputStream().write(data);
+            socket.shutdownOutput();
+            byte[] back = echoed.get(20, TimeUnit.SECONDS);
+            assertThat(back.length).isEqualTo(data.length);
+            assertThat(Bodies.sha256(back)).isEqualTo(Bodies.sha256(data));
+        }
+    }
+
+    @Test
     void manyConnectionsAreIndependentStreams() throws Exception {
         URI address = URI.create(tunnel.url);
         Socket[] sockets = new Socket[20];
