@@ -2,11 +2,11 @@ package dev.portsicle.e2e;
 
 import dev.portsicle.testing.Origin;
 import dev.portsicle.testing.RawHttpClient;
+import dev.portsicle.testing.Streams;
 import dev.portsicle.testing.TunnelFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -50,7 +50,7 @@ class DrainTest {
             socket.getOutputStream().write(("GET " + url.getPath() + "events HTTP/1.1\r\nHost: h\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             InputStream in = socket.getInputStream();
-            readUntil(in, "data: one");
+            Streams.readUntil(in, "data: one");
             CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> {
                 try {
                     return tunnel.relay.drain(Duration.ofSeconds(10));
@@ -66,7 +66,7 @@ class DrainTest {
             assertThat(refused).as("new connections refused while draining").isInstanceOf(IOException.class);
             assertThat(drained).isNotDone();
             release.countDown();
-            assertThat(readUntil(in, "0\r\n\r\n")).contains("data: two");
+            assertThat(Streams.readUntil(in, "0\r\n\r\n")).contains("data: two");
             assertThat(drained.get(10, TimeUnit.SECONDS)).as("everything in flight finished").isTrue();
         }
     }
@@ -100,18 +100,5 @@ class DrainTest {
         release.countDown();
         assertThat(inFlight.get(10, TimeUnit.SECONDS)).isEqualTo("finished");
         assertThat(drained.get(10, TimeUnit.SECONDS)).isTrue();
-    }
-
-    private static String readUntil(InputStream in, String marker) throws IOException {
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        byte[] buf = new byte[4096];
-        while (!seen.toString(StandardCharsets.ISO_8859_1).contains(marker)) {
-            int n = in.read(buf);
-            if (n < 0) {
-                throw new IOException("ended before " + marker + ": " + seen);
-            }
-            seen.write(buf, 0, n);
-        }
-        return seen.toString(StandardCharsets.ISO_8859_1);
     }
 }

@@ -2,11 +2,11 @@ package dev.portsicle.e2e;
 
 import dev.portsicle.testing.Origin;
 import dev.portsicle.testing.RawHttpClient;
+import dev.portsicle.testing.Streams;
 import dev.portsicle.testing.TunnelFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -54,11 +54,11 @@ class TunnelLiveResponsesTest {
                     .getBytes(StandardCharsets.ISO_8859_1));
             InputStream in = socket.getInputStream();
             long start = System.nanoTime();
-            String seen = readUntil(in, "data: one");
+            String seen = Streams.readUntil(in, "data: one");
             System.out.printf("first event after %.1f ms%n", (System.nanoTime() - start) / 1e6);
             assertThat(seen).contains("text/event-stream");
             firstSeen.countDown();
-            assertThat(readUntil(in, "data: two")).contains("data: two");
+            assertThat(Streams.readUntil(in, "data: two")).contains("data: two");
         }
     }
 
@@ -78,18 +78,5 @@ class TunnelLiveResponsesTest {
             assertThat(client.read().bodyText()).isEqualTo("done"); // 3 s in flight, idle timeout 1 s
             assertThat(client.closedByPeer()).as("idle keep-alive connection closed").isTrue();
         }
-    }
-
-    private static String readUntil(InputStream in, String marker) throws Exception {
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        byte[] buf = new byte[4096];
-        while (!seen.toString(StandardCharsets.ISO_8859_1).contains(marker)) {
-            int n = in.read(buf);
-            if (n < 0) {
-                throw new AssertionError("stream ended before " + marker + ": " + seen);
-            }
-            seen.write(buf, 0, n);
-        }
-        return seen.toString(StandardCharsets.ISO_8859_1);
     }
 }
