@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -23,6 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,7 +76,8 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
             onRequest(req);
         } else if (msg instanceof HttpContent content) {
             if (local == null || closed) {
-                content.release();
+                content.release(); // the rest of a request we already answered: read it out so the stream can close
+                ctx.read();
             } else if (content instanceof LastHttpContent) {
                 requestDone = true; // handed over in order; a failed write closes the local connection
                 local.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
@@ -98,7 +103,7 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         if (config.hostHeader() == AgentConfig.HostHeader.REWRITE) {
-            req.headers().set(HttpHeaderNames.HOST, config.localAuthority());
+            replaceInPlace(req.headers(), HttpHeaderNames.HOST.toString(), config.localAuthority());
         }
         keepAlive = HttpUtil.isKeepAlive(req);
         pool.acquire().addListener(acquired -> {
@@ -227,6 +232,7 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
         closed = true;
         status = answer.status();
         stream.writeAndFlush(new DefaultHttp2HeadersFrame(answer.toHeaders(), true));
+        stream.read(); // drain what the relay still sends (an upload's body), else the stream never closes
         if (local != null) {
             local.close();
         }
@@ -255,6 +261,27 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("stream {} failed", ctx.channel(), cause);
         abort();
+    }
+
+    /** Sets {@code name}'s value where it stands, in the sender's spelling (Netty's set() moves it last). */
+    private static void replaceInPlace(HttpHeaders headers, String name, String value) {
+        List<Map.Entry<String, String>> entries = new ArrayList<>();
+        headers.iteratorAsString().forEachRemaining(entries::add);
+        headers.clear();
+        boolean done = false;
+        for (Map.Entry<String, String> entry : entries) {
+            if (entry.getKey().equalsIgnoreCase(name)) {
+                if (!done) {
+                    headers.add(entry.getKey(), value);
+                    done = true;
+                }
+            } else {
+                headers.add(entry.getKey(), entry.getValue());
+            }
+        }
+        if (!done) {
+            headers.add(name, value);
+        }
     }
 
     private void logLine() {

@@ -1,5 +1,6 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.protocol.Protocol;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -50,6 +51,9 @@ final class Router {
                 Tunnel tunnel = http(host.substring(0, host.length() - hostSuffix.length()));
                 return tunnel == null ? null : new Route(tunnel, uri, false, null);
             }
+        }
+        if (uri.startsWith(Protocol.RESERVED_PREFIX)) {
+            return null; // the relay's own paths: never a tunnel's, whatever cookie or Referer comes along
         }
         String first = firstSegment(uri);
         Tunnel tunnel = TunnelIds.plausible(first) ? http(first) : null;
