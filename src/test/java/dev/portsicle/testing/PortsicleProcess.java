@@ -40,22 +40,6 @@ public final class PortsicleProcess implements AutoCloseable {
         return new PortsicleProcess(builder.start());
     }
 
-    /**
-     * Runs {@code java jvmOptions... -jar target/portsicle.jar args...} with this test's own JDK, without
-     * the launcher, so a test chooses the JVM flags (e.g. a small heap); stderr goes to {@code log}.
-     */
-    public static PortsicleProcess startJar(Path log, List<String> jvmOptions, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.add("-jar");
-        command.add(new File("target/portsicle.jar").getAbsolutePath());
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.to(log.toFile()));
-        return new PortsicleProcess(builder.start());
-    }
-
     /** A port that was free a moment ago, for a relay's --port. */
     public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
