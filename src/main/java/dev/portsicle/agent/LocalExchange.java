@@ -2,6 +2,7 @@ package dev.portsicle.agent;
 
 import dev.portsicle.net.BytePipe;
 import dev.portsicle.net.Forwarding;
+import dev.portsicle.net.HeaderEdits;
 import dev.portsicle.protocol.StreamBytesCodec;
 import dev.portsicle.protocol.StreamHeaders;
 import io.netty.channel.Channel;
@@ -10,7 +11,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -24,9 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.ConnectException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -103,7 +100,16 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         if (config.hostHeader() == AgentConfig.HostHeader.REWRITE) {
-            replaceInPlace(req.headers(), HttpHeaderNames.HOST.toString(), config.localAuthority());
+            if (req.headers().contains(HttpHeaderNames.HOST)) {
+                boolean[] first = {true}; // one Host, where the first one stood
+                HeaderEdits.editInPlace(req.headers(), HttpHeaderNames.HOST.toString(), host -> {
+                    String value = first[0] ? config.localAuthority() : null;
+                    first[0] = false;
+                    return value;
+                });
+            } else {
+                req.headers().add(HttpHeaderNames.HOST, config.localAuthority());
+            }
         }
         keepAlive = HttpUtil.isKeepAlive(req);
         pool.acquire().addListener(acquired -> {
@@ -261,27 +267,6 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("stream {} failed", ctx.channel(), cause);
         abort();
-    }
-
-    /** Sets {@code name}'s value where it stands, in the sender's spelling (Netty's set() moves it last). */
-    private static void replaceInPlace(HttpHeaders headers, String name, String value) {
-        List<Map.Entry<String, String>> entries = new ArrayList<>();
-        headers.iteratorAsString().forEachRemaining(entries::add);
-        headers.clear();
-        boolean done = false;
-        for (Map.Entry<String, String> entry : entries) {
-            if (entry.getKey().equalsIgnoreCase(name)) {
-                if (!done) {
-                    headers.add(entry.getKey(), value);
-                    done = true;
-                }
-            } else {
-                headers.add(entry.getKey(), entry.getValue());
-            }
-        }
-        if (!done) {
-            headers.add(name, value);
-        }
     }
 
     private void logLine() {

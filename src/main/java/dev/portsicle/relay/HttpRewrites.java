@@ -1,5 +1,6 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.net.HeaderEdits;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -15,7 +16,6 @@ import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * What the relay changes in a message it forwards, and nothing more: hop-by-hop headers (RFC 9110
@@ -120,24 +120,15 @@ final class HttpRewrites {
         if (cookies.isEmpty() || cookies.stream().noneMatch(c -> c.contains(Router.COOKIE + "="))) {
             return;
         }
-        List<Map.Entry<String, String>> entries = new ArrayList<>();
-        headers.iteratorAsString().forEachRemaining(entries::add);
-        headers.clear();
-        for (Map.Entry<String, String> entry : entries) {
-            if (!entry.getKey().equalsIgnoreCase(HttpHeaderNames.COOKIE.toString())) {
-                headers.add(entry.getKey(), entry.getValue());
-                continue;
-            }
+        HeaderEdits.editInPlace(headers, HttpHeaderNames.COOKIE.toString(), value -> {
             List<String> kept = new ArrayList<>();
-            for (String pair : entry.getValue().split(";")) {
+            for (String pair : value.split(";")) {
                 if (!pair.trim().startsWith(Router.COOKIE + "=")) {
                     kept.add(pair.trim());
                 }
             }
-            if (!kept.isEmpty()) {
-                headers.add(entry.getKey(), String.join("; ", kept));
-            }
-        }
+            return kept.isEmpty() ? null : String.join("; ", kept);
+        });
     }
 
     private HttpRewrites() {

@@ -93,11 +93,6 @@ public final class Relay implements AutoCloseable {
         return finished;
     }
 
-    /** Exchanges in flight right now. */
-    public int exchangesInFlight() {
-        return context.inFlight().count();
-    }
-
     /** Stops the relay; calling it again does nothing. */
     @Override
     public void close() {
