@@ -100,8 +100,7 @@ public final class Agent implements AutoCloseable {
                                 new HttpObjectAggregator(64 * 1024),
                                 new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
                                         .webSocketUri(tunnelUri)
-                                        .customHeaders(new DefaultHttpHeaders()
-                                                .set(Protocol.VERSION_HEADER, Protocol.VERSION))
+                                        .customHeaders(upgradeHeaders())
                                         .maxFramePayloadLength(Protocol.MAX_WEBSOCKET_FRAME)
                                         .handshakeTimeoutMillis(10_000)
                                         .dropPongFrames(true)
@@ -119,6 +118,15 @@ public final class Agent implements AutoCloseable {
             }
         });
         connect.channel().closeFuture().addListener(f -> reconnectLater());
+    }
+
+    private DefaultHttpHeaders upgradeHeaders() {
+        DefaultHttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(Protocol.VERSION_HEADER, Protocol.VERSION);
+        if (config.token() != null) {
+            headers.set(Protocol.TOKEN_HEADER, "Bearer " + config.token());
+        }
+        return headers;
     }
 
     private void reconnectLater() {
@@ -167,8 +175,8 @@ public final class Agent implements AutoCloseable {
 
     private void giveUp(String reason) {
         closing = true;
+        stopped.complete(reason); // first: whoever sees the URL fail may ask whether we stopped
         publicUrl.completeExceptionally(new IllegalStateException(reason));
-        stopped.complete(reason);
         Channel ch = channel;
         if (ch != null) {
             ch.close();

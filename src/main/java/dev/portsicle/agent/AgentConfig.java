@@ -4,6 +4,7 @@ import dev.portsicle.protocol.StreamHeaders;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -15,9 +16,32 @@ import java.util.Locale;
  * @param hostHeader    what Host the local server sees
  * @param maxBackoff    longest wait between reconnect attempts
  * @param kind          "http" (requests to a web server) or "tcp" (raw connections to any TCP service)
+ * @param token         the relay's agent token, or null for an open relay
+ * @param name          a chosen tunnel name (on a relay with a domain), or null for a random id
+ * @param access        who may reach the tunnel; the relay enforces it
  */
 public record AgentConfig(URI server, String localHost, int localPort, HostHeader hostHeader, Duration maxBackoff,
-                          String kind) {
+                          String kind, String token, String name, Access access) {
+
+    /**
+     * Who may reach the tunnel: {@code basicAuth} ("user:password") and visitor address blocks; each may
+     * be null or empty.
+     */
+    public record Access(String basicAuth, List<String> allowCidrs, List<String> denyCidrs) {
+        public static final Access OPEN = new Access(null, List.of(), List.of());
+
+        @Override
+        public String toString() { // the password stays out of logs
+            return "Access[basicAuth=" + (basicAuth == null ? "none" : "***") + ", allow=" + allowCidrs
+                   + ", deny=" + denyCidrs + "]";
+        }
+    }
+
+    @Override
+    public String toString() { // so do the token and the password
+        return "AgentConfig[" + server + " -> " + localHost + ":" + localPort + ", " + kind + ", name=" + name
+               + ", token=" + (token == null ? "none" : "***") + ", " + access + "]";
+    }
 
     /** Host header towards the local server: its own address (dev servers check it) or the public one. */
     public enum HostHeader {
@@ -34,12 +58,12 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
 
     public static AgentConfig http(URI server, String localHost, int localPort) {
         return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_HTTP);
+                StreamHeaders.KIND_HTTP, null, null, Access.OPEN);
     }
 
     public static AgentConfig tcp(URI server, String localHost, int localPort) {
         return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_TCP);
+                StreamHeaders.KIND_TCP, null, null, Access.OPEN);
     }
 
     boolean isTcp() {
@@ -47,11 +71,23 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
     }
 
     public AgentConfig withHostHeader(HostHeader hostHeader) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
     }
 
     public AgentConfig withMaxBackoff(Duration maxBackoff) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
+    }
+
+    public AgentConfig withToken(String token) {
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
+    }
+
+    public AgentConfig withName(String name) {
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
+    }
+
+    public AgentConfig withAccess(Access access) {
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
     }
 
     /** The WebSocket URL to dial: ws(s)://host[:port]/_portsicle/tunnel. */

@@ -18,6 +18,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
@@ -91,8 +92,10 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }, () -> events.failed("the relay has been silent for " + Heartbeat.TIMEOUT.toSeconds() + " s", false));
+        AgentConfig.Access access = config.access();
         ctx.writeAndFlush(new Bind(1, config.kind(), resume == null ? null : resume.resume(),
-                resume == null ? null : publicPort(resume.url())));
+                resume == null ? null : publicPort(resume.url()), config.name(), access.basicAuth(),
+                access.allowCidrs(), access.denyCidrs()));
     }
 
     @Override
@@ -138,9 +141,12 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof WebSocketClientHandshakeException handshake) {
             // 4xx: the relay understood and said no (wrong version, bad token): retrying will not help.
-            int status = handshake.response() == null ? 0 : handshake.response().status().code();
-            events.failed("the relay refused the connection: " + (handshake.response() == null
-                    ? handshake.getMessage() : handshake.response().status()), status >= 400 && status < 500);
+            HttpResponse response = handshake.response();
+            int status = response == null ? 0 : response.status().code();
+            String reason = response == null ? handshake.getMessage()
+                    : response.status() + (response.headers().contains(Protocol.REFUSAL_HEADER)
+                                           ? ": " + response.headers().get(Protocol.REFUSAL_HEADER) : "");
+            events.failed("the relay refused the connection: " + reason, status >= 400 && status < 500);
         } else {
             events.failed(String.valueOf(cause.getMessage()), false);
         }

@@ -4,7 +4,9 @@ import dev.portsicle.agent.Agent;
 import dev.portsicle.agent.AgentConfig;
 import dev.portsicle.relay.Relay;
 import dev.portsicle.relay.RelayConfig;
+import dev.portsicle.relay.AgentTokens;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.Inet4Address;
@@ -13,6 +15,7 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.URI;
 import java.util.Collections;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "http", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -37,19 +40,38 @@ final class HttpCommand implements Callable<Integer> {
                           + "check it) or the public one (preserve). The public one is always in X-Forwarded-Host.")
     String hostHeader = "rewrite";
 
+    @Option(names = "--subdomain", paramLabel = "NAME",
+            description = "A stable name instead of a random id: https://NAME.<relay domain>/ (the relay needs "
+                          + "--domain, and its token must allow the name).")
+    String subdomain;
+
+    @Option(names = "--basic-auth", paramLabel = "USER:PASSWORD",
+            description = "Visitors must log in with this user and password (checked by the relay; "
+                          + "your server never sees it).")
+    String basicAuth;
+
+    @Mixin
+    AgentOptions agentOptions = new AgentOptions();
+
     @Override
     public Integer call() throws Exception {
         Options.checkPort(port, "--port");
         AgentConfig.HostHeader host = AgentConfig.HostHeader.parse(hostHeader);
         Relay embedded = null;
         URI relayUri;
+        String embeddedToken = null;
         if (server == null || server.isBlank()) {
-            embedded = startEmbeddedRelay();
+            embeddedToken = RelaySecret.newToken();
+            embedded = startEmbeddedRelay(embeddedToken);
             relayUri = URI.create("ws://127.0.0.1:" + embedded.port());
         } else {
             relayUri = URI.create(server.trim());
         }
-        AgentConfig config = AgentConfig.http(relayUri, localHost, port).withHostHeader(host);
+        AgentConfig config = agentOptions.applyTo(AgentConfig.http(relayUri, localHost, port), basicAuth)
+                .withHostHeader(host).withName(subdomain == null ? null : subdomain.toLowerCase(Locale.ROOT));
+        if (embedded != null) {
+            config = config.withToken(embeddedToken);
+        }
         config.tunnelUri(); // rejects a malformed relay URL before anything starts
         Agent agent = Agent.start(config);
         Relay relay = embedded;
@@ -66,14 +88,18 @@ final class HttpCommand implements Callable<Integer> {
         return Options.printAndRun(agent, "Your public url: ");
     }
 
-    /** The embedded default: port 8080 or the next free one, on every interface, URL with the LAN address. */
-    private static Relay startEmbeddedRelay() throws InterruptedException {
+    /**
+     * The embedded default: port 8080 or the next free one, on every interface, URL with the LAN address.
+     * Its only token is {@code token}, so no one else on the network can open tunnels through it.
+     */
+    private static Relay startEmbeddedRelay(String token) throws InterruptedException {
         String host = lanAddress();
         Exception last = null;
         for (int port = RelayConfig.DEFAULT_PORT; port < RelayConfig.DEFAULT_PORT + EMBEDDED_PORT_TRIES; port++) {
             String base = "http://" + host + ":" + port;
             try {
-                Relay relay = Relay.start(RelayConfig.defaults().withBind("0.0.0.0", port).withPublicUrl(base));
+                Relay relay = Relay.start(RelayConfig.defaults().withBind("0.0.0.0", port).withPublicUrl(base)
+                        .withTokens(AgentTokens.parse(token, "the embedded relay's token")));
                 System.err.println("portsicle: no --server given, so a relay runs inside this process at " + base
                                    + " (also http://localhost:" + port + ")");
                 return relay;

@@ -33,9 +33,7 @@ final class RelaySecret {
             }
             return stored;
         }
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        String secret = HexFormat.of().formatHex(random);
+        String secret = newToken();
         Files.createDirectories(file.toAbsolutePath().getParent());
         try {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -46,6 +44,13 @@ final class RelaySecret {
         }
         Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
         return secret;
+    }
+
+    /** 256 random bits as hex: a secret or token nobody can guess. */
+    static String newToken() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random);
     }
 
     private RelaySecret() {

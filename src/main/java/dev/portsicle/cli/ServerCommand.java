@@ -1,5 +1,7 @@
 package dev.portsicle.cli;
 
+import dev.portsicle.net.Cidr;
+import dev.portsicle.relay.AgentTokens;
 import dev.portsicle.relay.PortRange;
 import dev.portsicle.relay.Relay;
 import dev.portsicle.relay.RelayConfig;
@@ -8,6 +10,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -51,6 +55,19 @@ final class ServerCommand implements Callable<Integer> {
             description = "On SIGTERM or Ctrl-C, how long exchanges in flight get to finish (default: ${DEFAULT-VALUE}).")
     long graceSeconds = 30;
 
+    @Option(names = "--tokens", paramLabel = "FILE",
+            description = "Agent tokens this relay accepts, one per line with optional user=, names=, tunnels= "
+                          + "(default: $PORTSICLE_TOKENS holds them inline; neither: an open relay).")
+    Path tokensFile;
+
+    @Option(names = "--trusted-proxy", paramLabel = "CIDR",
+            description = "A proxy in front of the relay whose X-Forwarded-For is believed (repeatable).")
+    List<String> trustedProxies = new ArrayList<>();
+
+    @Option(names = "--max-tunnels-per-agent", paramLabel = "N",
+            description = "Tunnels one agent may hold at once, unless its token says (default: ${DEFAULT-VALUE}).")
+    int maxTunnelsPerAgent = RelayConfig.defaults().maxTunnelsPerAgent();
+
     @Option(names = "--threads", description = "Event-loop threads (default: one per core, ${DEFAULT-VALUE}).")
     int threads = RelayConfig.defaults().threads();
 
@@ -59,10 +76,16 @@ final class ServerCommand implements Callable<Integer> {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, not " + threads);
         }
+        if (maxTunnelsPerAgent < 1) {
+            throw new IllegalArgumentException("--max-tunnels-per-agent must be at least 1, not " + maxTunnelsPerAgent);
+        }
         RelayConfig config = RelayConfig.defaults().withBind(bind, port).withDomain(domain).withPublicUrl(publicUrl)
                 .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withThreads(threads)
                 .withTcpPorts(tcpPorts == null ? null : PortRange.parse(tcpPorts))
-                .withSecret(RelaySecret.resolve(secret, secretFile));
+                .withSecret(RelaySecret.resolve(secret, secretFile))
+                .withTokens(tokens())
+                .withTrustedProxies(Cidr.parseAll(trustedProxies))
+                .withMaxTunnelsPerAgent(maxTunnelsPerAgent);
         Options.checkPort(port, "--port");
         Relay relay = Relay.start(config);
         Signals.onStop(() -> {
@@ -74,5 +97,17 @@ final class ServerCommand implements Callable<Integer> {
         });
         new CountDownLatch(1).await(); // until a signal stops the process
         return 0;
+    }
+
+    /** From --tokens, else $PORTSICLE_TOKENS (same format; ';' also ends an entry), else none. */
+    private AgentTokens tokens() {
+        if (tokensFile != null) {
+            return AgentTokens.load(tokensFile);
+        }
+        String inline = System.getenv("PORTSICLE_TOKENS");
+        if (inline != null && !inline.isBlank()) {
+            return AgentTokens.parse(inline.replace(';', '\n'), "$PORTSICLE_TOKENS");
+        }
+        return null;
     }
 }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.util.List;
+
 /**
  * Control messages: small JSON objects in WebSocket text frames, apart from stream data.
  *
@@ -15,6 +17,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * relay → agent  {"type":"welcome","version":1}                     what follows in binary is HTTP/2
  * agent → relay  {"type":"bind","ref":1,"kind":"http","resume":"…"}  ask for a tunnel (resume: keep an id)
  *                {"type":"bind","ref":1,"kind":"tcp","resume":"…","port":20001}  (port: the one held before)
+ *                {"type":"bind","ref":1,"kind":"http","name":"myapp","basicAuth":"user:pw",
+ *                 "allowCidrs":["10.0.0.0/8"],"denyCidrs":["10.9.0.0/16"]}  (a chosen name, who may visit)
  * relay → agent  {"type":"bound","ref":1,"tunnel":"…","url":"…","resume":"…"}
  * relay → agent  {"type":"refused","ref":1,"message":"…"}            a bind or the session was refused
  * </pre>
@@ -43,9 +47,18 @@ public sealed interface ControlMessage {
 
     /**
      * {@code kind} is "http" or "tcp"; {@code resume} is the token of a tunnel to get back, or null;
-     * {@code port} is the public TCP port a tcp tunnel held before, or null.
+     * {@code port} is the public TCP port a tcp tunnel held before, or null; {@code name} a chosen name
+     * (host mode), or null for a random id. The relay enforces {@code basicAuth} ("user:password") and the
+     * visitor address blocks itself; all may be null.
      */
-    record Bind(int ref, String kind, String resume, Integer port) implements ControlMessage {
+    record Bind(int ref, String kind, String resume, Integer port, String name, String basicAuth,
+                List<String> allowCidrs, List<String> denyCidrs) implements ControlMessage {
+
+        @Override
+        public String toString() { // the password stays out of logs
+            return "Bind[ref=" + ref + ", kind=" + kind + ", name=" + name + ", basicAuth="
+                   + (basicAuth == null ? "none" : "***") + ", allow=" + allowCidrs + ", deny=" + denyCidrs + "]";
+        }
     }
 
     record Bound(int ref, String tunnel, String url, String resume) implements ControlMessage {

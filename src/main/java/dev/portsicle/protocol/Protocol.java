@@ -2,8 +2,11 @@ package dev.portsicle.protocol;
 
 /** Names and numbers both ends of a session must agree on. */
 public final class Protocol {
-    /** Bumped on any incompatible change; checked before the WebSocket upgrade. */
-    public static final int VERSION = 1;
+    /**
+     * Bumped on any incompatible change; checked before the WebSocket upgrade. 2: bind carries the
+     * access rules (an older relay would ignore them and leave a tunnel open that was meant to be shut).
+     */
+    public static final int VERSION = 2;
 
     /** Where agents upgrade to their WebSocket; relay paths live under /_portsicle/ so apps keep theirs. */
     public static final String TUNNEL_PATH = "/_portsicle/tunnel";
@@ -11,6 +14,12 @@ public final class Protocol {
 
     /** Upgrade request header carrying {@link #VERSION}. */
     public static final String VERSION_HEADER = "Portsicle-Protocol";
+
+    /** Upgrade request header carrying the agent's token, as {@code Bearer TOKEN}. */
+    public static final String TOKEN_HEADER = "Authorization";
+
+    /** Response header with the relay's reason when it refuses an agent's upgrade (a 4xx status). */
+    public static final String REFUSAL_HEADER = "Portsicle-Refusal";
 
     /** Largest WebSocket frame either side sends or accepts; bigger writes are split. */
     public static final int MAX_WEBSOCKET_FRAME = 1024 * 1024;

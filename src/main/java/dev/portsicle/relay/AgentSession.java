@@ -31,13 +31,16 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
 
     private final RelayContext relay;
     private final PublicUrls urls;
+    private final AgentTokens.Token token;
     private final List<Tunnel> tunnels = new ArrayList<>();
     private Channel channel;
     private boolean multiplexing;
 
-    AgentSession(RelayContext relay, PublicUrls urls) {
+    /** {@code token} is the one the agent connected with, or null on an open relay. */
+    AgentSession(RelayContext relay, PublicUrls urls, AgentTokens.Token token) {
         this.relay = relay;
         this.urls = urls;
+        this.token = token;
     }
 
     Channel channel() {
@@ -85,34 +88,37 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
             protocolError(ctx, "bind before hello");
             return;
         }
+        String problem = bindProblem(bind);
+        if (problem != null) {
+            refuseBind(ctx, bind, problem);
+            return;
+        }
+        Access access;
+        try {
+            access = Access.of(bind.basicAuth(), bind.allowCidrs(), bind.denyCidrs());
+        } catch (IllegalArgumentException e) {
+            refuseBind(ctx, bind, e.getMessage());
+            return;
+        }
         boolean tcp = StreamHeaders.KIND_TCP.equals(bind.kind());
-        if (!tcp && !StreamHeaders.KIND_HTTP.equals(bind.kind())) {
-            ctx.writeAndFlush(new Refused(bind.ref(), "tunnel kind '" + bind.kind() + "' is not supported"));
-            return;
-        }
-        if (tcp && relay.config().tcpPorts() == null) {
-            ctx.writeAndFlush(new Refused(bind.ref(),
-                    "this relay has no TCP tunnels (its operator can start it with --tcp-ports FIRST-LAST)"));
-            return;
-        }
-        String id = null;
-        if (bind.resume() != null) {
+        String id = bind.name();
+        if (id == null && bind.resume() != null) {
             id = relay.resumeTokens().verify(bind.resume());
             if (id == null) {
-                ctx.writeAndFlush(new Refused(bind.ref(), "invalid resume token"));
+                refuseBind(ctx, bind, "invalid resume token");
                 return;
             }
         }
         Tunnel tunnel;
         if (id != null) {
-            tunnel = new Tunnel(id, bind.kind(), this);
+            tunnel = new Tunnel(id, bind.kind(), this, access);
             if (!relay.tunnels().bind(tunnel)) {
-                ctx.writeAndFlush(new Refused(bind.ref(), "tunnel " + id + " is held by another agent"));
+                refuseBind(ctx, bind, "tunnel " + id + " is held by another agent");
                 return;
             }
         } else {
             do {
-                tunnel = new Tunnel(TunnelIds.next(), bind.kind(), this);
+                tunnel = new Tunnel(TunnelIds.next(), bind.kind(), this, access);
             } while (!relay.tunnels().bind(tunnel));
         }
         tunnels.add(tunnel);
@@ -125,7 +131,7 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
         TcpTunnels.listen(relay, tunnel, bind.port()).addListener(listening -> ctx.executor().execute(() -> {
             if (!listening.isSuccess()) {
                 unbind(tcpTunnel);
-                ctx.writeAndFlush(new Refused(bind.ref(), listening.cause().getMessage()));
+                refuseBind(ctx, bind, listening.cause().getMessage());
                 return;
             }
             Channel listener = (Channel) listening.getNow();
@@ -137,6 +143,43 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
             tcpTunnel.publishedAt(urls.forTcp(((InetSocketAddress) listener.localAddress()).getPort()));
             bound(ctx, bind, tcpTunnel);
         }));
+    }
+
+    /** Why this session may not have the tunnel it asks for, or null when it may. */
+    private String bindProblem(Bind bind) {
+        boolean tcp = StreamHeaders.KIND_TCP.equals(bind.kind());
+        if (!tcp && !StreamHeaders.KIND_HTTP.equals(bind.kind())) {
+            return "tunnel kind '" + bind.kind() + "' is not supported";
+        }
+        if (tcp && relay.config().tcpPorts() == null) {
+            return "this relay has no TCP tunnels (its operator can start it with --tcp-ports FIRST-LAST)";
+        }
+        if (tcp && (bind.basicAuth() != null || bind.name() != null)) {
+            return "TCP tunnels take neither a password nor a name";
+        }
+        int limit = token != null && token.maxTunnels() != null ? token.maxTunnels() : relay.config().maxTunnelsPerAgent();
+        if (tunnels.size() >= limit) {
+            return "this agent already holds " + tunnels.size() + " tunnel(s), the most this relay allows it";
+        }
+        String name = bind.name();
+        if (name != null) {
+            if (relay.config().domain() == null) {
+                return "names need a relay with wildcard DNS (portsicle server --domain D); this one has none";
+            }
+            String invalid = TunnelIds.nameProblem(name);
+            if (invalid != null) {
+                return invalid;
+            }
+            if (token != null && !relay.config().tokens().mayUse(token, name)) {
+                return "this token may not use the name '" + name + "'";
+            }
+        }
+        return null;
+    }
+
+    private void refuseBind(ChannelHandlerContext ctx, Bind bind, String message) {
+        log.info("agent {}: tunnel refused: {}", ctx.channel().remoteAddress(), message);
+        ctx.writeAndFlush(new Refused(bind.ref(), message));
     }
 
     private void bound(ChannelHandlerContext ctx, Bind bind, Tunnel tunnel) {

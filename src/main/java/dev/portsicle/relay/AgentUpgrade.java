@@ -37,6 +37,20 @@ final class AgentUpgrade {
                       + "): update portsicle.");
             return;
         }
+        AgentTokens tokens = relay.config().tokens();
+        AgentTokens.Token token = null;
+        if (tokens != null) {
+            String presented = bearer(request.headers().get(Protocol.TOKEN_HEADER));
+            token = presented == null ? null : tokens.find(presented);
+            if (token == null) {
+                log.info("agent from {} refused: {}", ctx.channel().remoteAddress(),
+                        presented == null ? "no token" : "unknown token");
+                refuse(ctx, request, HttpResponseStatus.UNAUTHORIZED, presented == null
+                        ? "This relay needs an agent token: pass --token or set PORTSICLE_TOKEN."
+                        : "The relay does not accept this agent token.");
+                return;
+            }
+        }
         Channel channel = ctx.channel();
         WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
                 "ws://" + request.headers().get(HttpHeaderNames.HOST) + Protocol.TUNNEL_PATH, null, false,
@@ -45,6 +59,7 @@ final class AgentUpgrade {
             refuse(ctx, request, HttpResponseStatus.UPGRADE_REQUIRED, "Agents connect with a WebSocket upgrade.");
             return;
         }
+        AgentTokens.Token sessionToken = token;
         PublicUrls urls = PublicUrls.of(relay.config(), request, authority(channel));
         DefaultFullHttpRequest full = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
                 request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
@@ -60,18 +75,28 @@ final class AgentUpgrade {
             pipeline.remove(VisitorHandler.class);
             pipeline.addLast(new WebSocketFrameAggregator(Protocol.MAX_WEBSOCKET_FRAME),
                     new WebSocketBytesCodec(),
-                    new AgentSession(relay, urls));
+                    new AgentSession(relay, urls, sessionToken));
             // A session reads freely: HTTP/2 flow control bounds what each stream may send.
             channel.config().setAutoRead(true);
-            log.info("agent connected from {}", channel.remoteAddress());
+            log.info("agent connected from {}{}", channel.remoteAddress(), sessionToken == null ? "" : " as " + sessionToken.user());
         });
     }
 
     private static void refuse(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status,
                                String detail) {
         FullHttpResponse page = ErrorPages.page(status, detail, request.headers());
+        page.headers().set(Protocol.REFUSAL_HEADER, detail); // the agent prints it: it cannot see the body
         HttpUtil.setKeepAlive(page.headers(), request.protocolVersion(), false);
         ctx.writeAndFlush(page).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The token of an {@code Authorization: Bearer TOKEN} header, or null. */
+    private static String bearer(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = authorization.substring(7).trim();
+        return token.isEmpty() ? null : token;
     }
 
     private static String authority(Channel channel) {

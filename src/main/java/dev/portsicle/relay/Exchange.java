@@ -26,7 +26,6 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -52,6 +51,7 @@ final class Exchange {
     }
 
     private final Channel visitor;
+    private final VisitorAddress from;
     private final HttpRequest request;
     private final Router.Route route;
     private final String scheme;
@@ -69,8 +69,9 @@ final class Exchange {
     private boolean finished;
     private int status;
 
-    Exchange(Channel visitor, HttpRequest request, Router.Route route, String scheme, Done done) {
+    Exchange(Channel visitor, HttpRequest request, Router.Route route, VisitorAddress from, String scheme, Done done) {
         this.visitor = visitor;
+        this.from = from;
         this.request = request;
         this.route = route;
         this.scheme = scheme;
@@ -81,8 +82,7 @@ final class Exchange {
     }
 
     void start() {
-        String visitorAddress = visitorAddress();
-        HttpRewrites.request(request, route, visitorIp(), scheme);
+        HttpRewrites.request(request, route, from, scheme);
         route.tunnel().openStream(new StreamInitializer()).addListener(opened -> onVisitorLoop(() -> {
             if (!opened.isSuccess()) {
                 ReferenceCountUtil.release(request);
@@ -96,7 +96,7 @@ final class Exchange {
                 stream.close();
                 return;
             }
-            StreamHeaders.Open open = new StreamHeaders.Open(StreamHeaders.KIND_HTTP, route.tunnel().id(), visitorAddress);
+            StreamHeaders.Open open = new StreamHeaders.Open(StreamHeaders.KIND_HTTP, route.tunnel().id(), from.text());
             stream.write(new DefaultHttp2HeadersFrame(open.toHeaders()));
             Forwarding.forward(request, stream, visitor, this::abort);
             stream.read(); // the agent's answer
@@ -300,16 +300,6 @@ final class Exchange {
         } catch (RejectedExecutionException e) {
             return false;
         }
-    }
-
-    private String visitorAddress() {
-        return visitor.remoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(visitor.remoteAddress());
-    }
-
-    private String visitorIp() {
-        return visitor.remoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress() : String.valueOf(visitor.remoteAddress());
     }
 
     /** A stream's pipeline: frames to bytes, HTTP/1.1 on top, one message per read, then us. */

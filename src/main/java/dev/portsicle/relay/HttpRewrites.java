@@ -28,16 +28,18 @@ final class HttpRewrites {
             "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade");
 
     /** Prepares a visitor request for the tunnel, in place. */
-    static void request(HttpRequest request, Router.Route route, String visitorIp, String scheme) {
+    static void request(HttpRequest request, Router.Route route, VisitorAddress from, String scheme) {
         HttpHeaders headers = request.headers();
         String host = headers.get(HttpHeaderNames.HOST);
         removeHopByHop(headers, isUpgrade(request));
         removeRoutingCookie(headers);
         request.setUri(route.target());
-        // The relay is the first hop it trusts: what the visitor claims about earlier hops is dropped.
-        headers.set("X-Forwarded-For", visitorIp);
-        headers.set("X-Forwarded-Proto", scheme);
-        if (host != null) {
+        // What a visitor claims about earlier hops is dropped, unless a proxy we trust said it.
+        headers.set("X-Forwarded-For", from.forwardedFor());
+        if (!from.viaProxy() || !headers.contains("X-Forwarded-Proto")) {
+            headers.set("X-Forwarded-Proto", scheme);
+        }
+        if (host != null && (!from.viaProxy() || !headers.contains("X-Forwarded-Host"))) {
             headers.set("X-Forwarded-Host", host);
         }
     }

@@ -54,6 +54,10 @@ public final class Relay implements AutoCloseable {
                     .channel();
             Relay relay = new Relay(group, server, context);
             log.info("relay listening on {} ({})", relay.address(), transport.name().toLowerCase());
+            if (config.tokens() == null && !relay.address().getAddress().isLoopbackAddress()) {
+                log.warn("open relay: anyone who can reach {} may open tunnels through it; "
+                         + "give agents tokens with --tokens FILE or PORTSICLE_TOKENS", relay.address());
+            }
             return relay;
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -1,6 +1,9 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.net.Cidr;
+
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How a relay runs. Defaults live in {@link #defaults()} and nowhere else.
@@ -17,51 +20,79 @@ import java.time.Duration;
  * @param tcpPorts         ports for TCP tunnels; null when TCP tunnels are off
  * @param secret           signs resume tokens, so agents get their URL back after a relay restart (or from
  *                         another relay with the same secret); null for a random one per process
+ * @param tokens           the agent tokens accepted; null for an open relay (anyone may open tunnels)
+ * @param trustedProxies   proxies in front of the relay whose {@code X-Forwarded-For} is believed
+ * @param maxTunnelsPerAgent tunnels one agent session may hold at once, unless its token says otherwise
  */
 public record RelayConfig(String bindHost, int port, String domain, String publicUrl,
                           int maxInitialLine, int maxHeadSize, Duration idleTimeout, int threads,
-                          PortRange tcpPorts, String secret) {
+                          PortRange tcpPorts, String secret, AgentTokens tokens,
+                          List<Cidr> trustedProxies, int maxTunnelsPerAgent) {
 
     @Override
     public String toString() { // the secret stays out of logs
         return "RelayConfig[" + bindHost + ":" + port + ", domain=" + domain + ", publicUrl=" + publicUrl
-               + ", tcpPorts=" + tcpPorts + ", secret=" + (secret == null ? "random" : "***") + "]";
+               + ", tcpPorts=" + tcpPorts + ", secret=" + (secret == null ? "random" : "***")
+               + ", tokens=" + (tokens == null ? "none (open relay)" : tokens) + ", trustedProxies=" + trustedProxies
+               + ", maxTunnelsPerAgent=" + maxTunnelsPerAgent + "]";
     }
 
     public static final int DEFAULT_PORT = 8080;
 
     public static RelayConfig defaults() {
         return new RelayConfig("0.0.0.0", DEFAULT_PORT, null, null, 8 * 1024, 64 * 1024, Duration.ofMinutes(5),
-                Runtime.getRuntime().availableProcessors(), null, null);
+                Runtime.getRuntime().availableProcessors(), null, null, null, List.of(), 16);
     }
 
     public RelayConfig withBind(String host, int port) {
-        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret,
+                tokens, trustedProxies, maxTunnelsPerAgent);
     }
 
     public RelayConfig withDomain(String domain) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret,
+                tokens, trustedProxies, maxTunnelsPerAgent);
     }
 
     public RelayConfig withPublicUrl(String publicUrl) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret,
+                tokens, trustedProxies, maxTunnelsPerAgent);
     }
 
     public RelayConfig withIdleTimeout(Duration idleTimeout) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret,
+                tokens, trustedProxies, maxTunnelsPerAgent);
     }
 
     public RelayConfig withThreads(int threads) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret,
+                tokens, trustedProxies, maxTunnelsPerAgent);
     }
 
     public RelayConfig withTcpPorts(PortRange tcpPorts) {
         return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
-                tcpPorts, secret);
+                tcpPorts, secret,
+                tokens, trustedProxies, maxTunnelsPerAgent);
     }
 
     public RelayConfig withSecret(String secret) {
         return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
-                tcpPorts, secret);
+                tcpPorts, secret,
+                tokens, trustedProxies, maxTunnelsPerAgent);
+    }
+
+    public RelayConfig withTokens(AgentTokens tokens) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
+                tcpPorts, secret, tokens, trustedProxies, maxTunnelsPerAgent);
+    }
+
+    public RelayConfig withTrustedProxies(List<Cidr> trustedProxies) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
+                tcpPorts, secret, tokens, List.copyOf(trustedProxies), maxTunnelsPerAgent);
+    }
+
+    public RelayConfig withMaxTunnelsPerAgent(int maxTunnelsPerAgent) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
+                tcpPorts, secret, tokens, trustedProxies, maxTunnelsPerAgent);
     }
 }

@@ -102,6 +102,11 @@ final class TcpTunnels {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel visitor = ctx.channel();
             InetSocketAddress from = (InetSocketAddress) visitor.remoteAddress();
+            if (!tunnel.access().admits(from.getAddress())) {
+                log.info("{} tcp connection from {} refused: address not allowed", tunnel.id(), from);
+                visitor.close();
+                return;
+            }
             tunnel.openStream(new ChannelInitializer<Http2StreamChannel>() {
                 @Override
                 protected void initChannel(Http2StreamChannel ch) {

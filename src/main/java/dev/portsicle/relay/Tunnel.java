@@ -14,12 +14,19 @@ final class Tunnel {
     private final String kind;
     private volatile String url;
     private final AgentSession session;
+    private final Access access;
     private Channel listener;
 
-    Tunnel(String id, String kind, AgentSession session) {
+    Tunnel(String id, String kind, AgentSession session, Access access) {
         this.id = id;
         this.kind = kind;
         this.session = session;
+        this.access = access;
+    }
+
+    /** Who may reach it, as its agent asked. */
+    Access access() {
+        return access;
     }
 
     String id() {

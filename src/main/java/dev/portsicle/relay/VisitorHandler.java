@@ -89,7 +89,21 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
             redirect.headers().set(HttpHeaderNames.LOCATION, route.redirect()).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
             send(request, redirect, !hasBody);
         } else {
-            exchange = new Exchange(ctx.channel(), request, route, "http", this);
+            VisitorAddress visitor = VisitorAddress.of(ctx.channel(), request.headers(), relay.config().trustedProxies());
+            Access access = route.tunnel().access();
+            if (!access.admits(visitor.ip())) {
+                answer(request, HttpResponseStatus.FORBIDDEN, "This tunnel does not take visitors from your address.",
+                        !hasBody);
+                return;
+            }
+            if (!access.authorizes(request.headers())) {
+                FullHttpResponse page = ErrorPages.page(HttpResponseStatus.UNAUTHORIZED,
+                        "This tunnel asks for a user name and password.", request.headers());
+                page.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"portsicle\", charset=\"UTF-8\"");
+                send(request, page, !hasBody);
+                return;
+            }
+            exchange = new Exchange(ctx.channel(), request, route, visitor, "http", this);
             relay.inFlight().begin();
             exchange.start();
         }

@@ -27,10 +27,14 @@ class ProtocolCodecTest {
 
     @Test
     void controlMessagesRoundTripAsJson() throws Exception {
-        ControlMessage bind = new ControlMessage.Bind(3, "tcp", "token", 20001);
+        ControlMessage bind = new ControlMessage.Bind(3, "tcp", "token", 20001, null, null, null, null);
         String json = ControlMessage.encode(bind);
-        assertThat(json).contains("\"type\":\"bind\"").contains("\"port\":20001");
+        assertThat(json).contains("\"type\":\"bind\"").contains("\"port\":20001").doesNotContain("name");
         assertThat(ControlMessage.decode(json)).isEqualTo(bind);
+        ControlMessage protectedBind = new ControlMessage.Bind(1, "http", null, null, "myapp", "ann:s3cret",
+                List.of("10.0.0.0/8"), List.of("10.9.0.0/16"));
+        assertThat(ControlMessage.decode(ControlMessage.encode(protectedBind))).isEqualTo(protectedBind);
+        assertThat(protectedBind.toString()).contains("myapp").doesNotContain("s3cret"); // logs never show it
         assertThat(ControlMessage.decode("{\"type\":\"hello\",\"version\":1,\"future\":true}"))
                 .isEqualTo(new ControlMessage.Hello(1)); // unknown fields from a newer peer are ignored
     }

@@ -85,7 +85,15 @@ public final class RawHttpClient implements AutoCloseable {
     private final String peer;
 
     public RawHttpClient(String host, int port) throws IOException {
+        this(host, port, null);
+    }
+
+    /** A client whose connection comes from {@code localHost} (e.g. 127.0.0.2: another visitor address). */
+    public RawHttpClient(String host, int port, String localHost) throws IOException {
         socket = new Socket();
+        if (localHost != null) {
+            socket.bind(new InetSocketAddress(localHost, 0));
+        }
         socket.connect(new InetSocketAddress(host, port), 5000);
         socket.setSoTimeout(DEFAULT_TIMEOUT_MILLIS);
         socket.setTcpNoDelay(true);
