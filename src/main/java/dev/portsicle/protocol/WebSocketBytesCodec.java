@@ -52,6 +52,21 @@ public final class WebSocketBytesCodec extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * What was written while the read was handled leaves now. Stream channels write their WINDOW_UPDATEs
+     * while the parent reads and leave the flush to the parent's read-complete, which Netty's multiplexer
+     * only does for auto-reading streams: ours (auto-read off) would otherwise starve the peer of window
+     * until some other write flushed.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (pending != null) {
+            writePending(ctx);
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof ByteBuf bytes) {

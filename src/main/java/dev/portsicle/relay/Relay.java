@@ -104,6 +104,10 @@ public final class Relay implements AutoCloseable {
             return;
         }
         server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        // Connections first, while every event loop still runs: a stream's last message may be on its way
+        // to a visitor's loop, and a loop that stopped would drop it unreleased. A short quiet period then
+        // lets such hand-overs land before the loops end.
+        context.visitors().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(50, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }

@@ -56,6 +56,7 @@ final class TcpTunnels {
                     protected void initChannel(SocketChannel ch) {
                         // Bytes and a half-close may come before the agent answered (epoll reads a
                         // half-closed socket even with auto-read off): they wait here, in order.
+                        relay.visitors().add(ch); // closed with the relay, like HTTP visitors
                         MessageReads.addTo(ch.pipeline());
                         ch.pipeline().addLast(Forwarding.resumer(), new Visitor(tunnel));
                     }
