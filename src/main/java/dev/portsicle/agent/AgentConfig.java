@@ -1,5 +1,6 @@
 package dev.portsicle.agent;
 
+import dev.portsicle.protocol.Heartbeat;
 import dev.portsicle.protocol.StreamHeaders;
 
 import java.net.URI;
@@ -15,9 +16,10 @@ import java.util.Locale;
  * @param hostHeader    what Host the local server sees
  * @param maxBackoff    longest wait between reconnect attempts
  * @param kind          "http" (requests to a web server) or "tcp" (raw connections to any TCP service)
+ * @param heartbeat     when to ping a quiet relay, and how long a silent one gets before we reconnect
  */
 public record AgentConfig(URI server, String localHost, int localPort, HostHeader hostHeader, Duration maxBackoff,
-                          String kind) {
+                          String kind, Heartbeat.Timing heartbeat) {
 
     /** Host header towards the local server: its own address (dev servers check it) or the public one. */
     public enum HostHeader {
@@ -34,12 +36,12 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
 
     public static AgentConfig http(URI server, String localHost, int localPort) {
         return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_HTTP);
+                StreamHeaders.KIND_HTTP, Heartbeat.Timing.DEFAULT);
     }
 
     public static AgentConfig tcp(URI server, String localHost, int localPort) {
         return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_TCP);
+                StreamHeaders.KIND_TCP, Heartbeat.Timing.DEFAULT);
     }
 
     boolean isTcp() {
@@ -47,11 +49,15 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
     }
 
     public AgentConfig withHostHeader(HostHeader hostHeader) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, heartbeat);
     }
 
     public AgentConfig withMaxBackoff(Duration maxBackoff) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, heartbeat);
+    }
+
+    public AgentConfig withHeartbeat(Heartbeat.Timing heartbeat) {
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, heartbeat);
     }
 
     /** The WebSocket URL to dial: ws(s)://host[:port]/_portsicle/tunnel. */

@@ -57,6 +57,7 @@ final class AgentUpgrade {
             ChannelPipeline pipeline = channel.pipeline();
             pipeline.remove(MessageReads.class);
             pipeline.remove(IdleStateHandler.class);
+            HeaderTimeout.removeFrom(pipeline);
             pipeline.remove(VisitorHandler.class);
             pipeline.addLast(new WebSocketFrameAggregator(Protocol.MAX_WEBSOCKET_FRAME),
                     new WebSocketBytesCodec(),

@@ -1,5 +1,7 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.protocol.Heartbeat;
+
 import java.time.Duration;
 
 /**
@@ -17,10 +19,13 @@ import java.time.Duration;
  * @param tcpPorts         ports for TCP tunnels; null when TCP tunnels are off
  * @param secret           signs resume tokens, so agents get their URL back after a relay restart (or from
  *                         another relay with the same secret); null for a random one per process
+ * @param headerTimeout    a visitor request head must arrive whole within this time of its first byte
+ *                         (against slowloris); 408 and close beyond
+ * @param heartbeat        when to ping a quiet agent, and how long a silent one keeps its tunnels
  */
 public record RelayConfig(String bindHost, int port, String domain, String publicUrl,
                           int maxInitialLine, int maxHeadSize, Duration idleTimeout, int threads,
-                          PortRange tcpPorts, String secret) {
+                          PortRange tcpPorts, String secret, Duration headerTimeout, Heartbeat.Timing heartbeat) {
 
     @Override
     public String toString() { // the secret stays out of logs
@@ -32,36 +37,46 @@ public record RelayConfig(String bindHost, int port, String domain, String publi
 
     public static RelayConfig defaults() {
         return new RelayConfig("0.0.0.0", DEFAULT_PORT, null, null, 8 * 1024, 64 * 1024, Duration.ofMinutes(5),
-                Runtime.getRuntime().availableProcessors(), null, null);
+                Runtime.getRuntime().availableProcessors(), null, null, Duration.ofSeconds(30), Heartbeat.Timing.DEFAULT);
     }
 
     public RelayConfig withBind(String host, int port) {
-        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(host, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret, headerTimeout, heartbeat);
     }
 
     public RelayConfig withDomain(String domain) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret, headerTimeout, heartbeat);
     }
 
     public RelayConfig withPublicUrl(String publicUrl) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret, headerTimeout, heartbeat);
     }
 
     public RelayConfig withIdleTimeout(Duration idleTimeout) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret, headerTimeout, heartbeat);
     }
 
     public RelayConfig withThreads(int threads) {
-        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret);
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads, tcpPorts, secret, headerTimeout, heartbeat);
     }
 
     public RelayConfig withTcpPorts(PortRange tcpPorts) {
         return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
-                tcpPorts, secret);
+                tcpPorts, secret, headerTimeout, heartbeat);
+    }
+
+    public RelayConfig withHeaderTimeout(Duration headerTimeout) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
+                tcpPorts, secret, headerTimeout, heartbeat);
+    }
+
+    public RelayConfig withHeartbeat(Heartbeat.Timing heartbeat) {
+        return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
+                tcpPorts, secret, headerTimeout, heartbeat);
     }
 
     public RelayConfig withSecret(String secret) {
         return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout, threads,
-                tcpPorts, secret);
+                tcpPorts, secret, headerTimeout, heartbeat);
     }
 }
