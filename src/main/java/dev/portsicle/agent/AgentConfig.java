@@ -1,5 +1,6 @@
 package dev.portsicle.agent;
 
+import dev.portsicle.protocol.Heartbeat;
 import dev.portsicle.protocol.StreamHeaders;
 
 import java.net.URI;
@@ -19,9 +20,11 @@ import java.util.Locale;
  * @param token         the relay's agent token, or null for an open relay
  * @param name          a chosen tunnel name (on a relay with a domain), or null for a random id
  * @param access        who may reach the tunnel; the relay enforces it
+ * @param heartbeat     when to ping a quiet relay, and how long a silent one gets before we reconnect
  */
 public record AgentConfig(URI server, String localHost, int localPort, HostHeader hostHeader, Duration maxBackoff,
-                          String kind, String token, String name, Access access) {
+                          String kind, String token, String name, Access access,
+                          Heartbeat.Timing heartbeat) {
 
     /**
      * Who may reach the tunnel: {@code basicAuth} ("user:password") and visitor address blocks; each may
@@ -58,12 +61,14 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
 
     public static AgentConfig http(URI server, String localHost, int localPort) {
         return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_HTTP, null, null, Access.OPEN);
+                StreamHeaders.KIND_HTTP, null, null, Access.OPEN,
+                Heartbeat.Timing.DEFAULT);
     }
 
     public static AgentConfig tcp(URI server, String localHost, int localPort) {
         return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_TCP, null, null, Access.OPEN);
+                StreamHeaders.KIND_TCP, null, null, Access.OPEN,
+                Heartbeat.Timing.DEFAULT);
     }
 
     boolean isTcp() {
@@ -71,23 +76,28 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
     }
 
     public AgentConfig withHostHeader(HostHeader hostHeader) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
     }
 
     public AgentConfig withMaxBackoff(Duration maxBackoff) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
     }
 
     public AgentConfig withToken(String token) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
     }
 
     public AgentConfig withName(String name) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
     }
 
     public AgentConfig withAccess(Access access) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
+    }
+
+    public AgentConfig withHeartbeat(Heartbeat.Timing heartbeat) {
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access,
+                heartbeat);
     }
 
     /** The WebSocket URL to dial: ws(s)://host[:port]/_portsicle/tunnel. */

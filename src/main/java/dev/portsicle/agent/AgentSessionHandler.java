@@ -91,7 +91,8 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                     stream.pipeline().addLast(Forwarding.resumer(), new LocalExchange(config, pool()));
                 }
             }
-        }, () -> events.failed("the relay has been silent for " + Heartbeat.TIMEOUT.toSeconds() + " s", false));
+        }, config.heartbeat(), () -> events.failed("the relay has been silent for "
+                + config.heartbeat().timeoutText(), false));
         AgentConfig.Access access = config.access();
         ctx.writeAndFlush(new Bind(1, config.kind(), resume == null ? null : resume.resume(),
                 resume == null ? null : publicPort(resume.url()), config.name(), access.basicAuth(),

@@ -37,6 +37,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Close visitor connections idle between requests this long (default: ${DEFAULT-VALUE}).")
     long idleSeconds = RelayConfig.defaults().idleTimeout().toSeconds();
 
+    @Option(names = "--header-timeout", paramLabel = "SECONDS",
+            description = "A visitor's request head must arrive whole within this time of connecting or of its "
+                          + "first byte, against slowloris; 408 and close beyond (default: ${DEFAULT-VALUE}).")
+    long headerTimeoutSeconds = RelayConfig.defaults().headerTimeout().toSeconds();
+
     @Option(names = "--tcp-ports", paramLabel = "FIRST-LAST",
             description = "Public ports for TCP tunnels (portsicle tcp), e.g. 20000-20999 (default: TCP tunnels off).")
     String tcpPorts;
@@ -73,6 +78,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (headerTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--header-timeout must be at least 1 second, not " + headerTimeoutSeconds);
+        }
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, not " + threads);
         }
@@ -81,6 +89,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         RelayConfig config = RelayConfig.defaults().withBind(bind, port).withDomain(domain).withPublicUrl(publicUrl)
                 .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withThreads(threads)
+                .withHeaderTimeout(Duration.ofSeconds(headerTimeoutSeconds))
                 .withTcpPorts(tcpPorts == null ? null : PortRange.parse(tcpPorts))
                 .withSecret(RelaySecret.resolve(secret, secretFile))
                 .withTokens(tokens())

@@ -19,10 +19,31 @@ public final class Heartbeat extends IdleStateHandler {
     public static final Duration INTERVAL = Duration.ofSeconds(10);
     public static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+    /**
+     * When to ping and when to give up: {@link #DEFAULT} unless a relay's or agent's config says otherwise
+     * (tests shorten it). The timeout should be a few intervals, so several PINGs fit in it.
+     */
+    public record Timing(Duration interval, Duration timeout) {
+        public static final Timing DEFAULT = new Timing(INTERVAL, TIMEOUT);
+
+        public Timing {
+            if (interval.isNegative() || interval.isZero() || timeout.compareTo(interval) <= 0) {
+                throw new IllegalArgumentException("heartbeat timeout (" + timeout + ") must be longer than its "
+                                                   + "interval (" + interval + "), both positive");
+            }
+        }
+
+        /** The timeout for log lines: "30 s", "1.5 s". */
+        public String timeoutText() {
+            long millis = timeout.toMillis();
+            return (millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0)) + " s";
+        }
+    }
+
     private final Runnable onTimeout;
 
-    public Heartbeat(Runnable onTimeout) {
-        super(TIMEOUT.toMillis(), INTERVAL.toMillis(), 0, TimeUnit.MILLISECONDS);
+    public Heartbeat(Timing timing, Runnable onTimeout) {
+        super(timing.timeout().toMillis(), timing.interval().toMillis(), 0, TimeUnit.MILLISECONDS);
         this.onTimeout = onTimeout;
     }
 

@@ -37,11 +37,11 @@ public final class Multiplexer {
 
     /**
      * Adds the HTTP/2 codec and multiplexer just before the session handler named {@code before} (above
-     * the {@link WebSocketBytesCodec}); {@code inboundStreams} initializes streams the peer opens. Control
-     * messages pass through both unchanged.
+     * the {@link WebSocketBytesCodec}); {@code inboundStreams} initializes streams the peer opens, and the
+     * {@link Heartbeat} runs on {@code heartbeat}. Control messages pass through both unchanged.
      */
     public static void install(ChannelPipeline pipeline, String before, boolean server,
-                               ChannelHandler inboundStreams, Runnable onHeartbeatTimeout) {
+                               ChannelHandler inboundStreams, Heartbeat.Timing heartbeat, Runnable onHeartbeatTimeout) {
         Http2Settings settings = new Http2Settings()
                 .initialWindowSize(STREAM_WINDOW)
                 .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
@@ -59,7 +59,7 @@ public final class Multiplexer {
         pipeline.addBefore(before, FLUSHES, new FlushConsolidationHandler(256, true));
         pipeline.addBefore(before, CODEC, codec);
         pipeline.addBefore(before, MULTIPLEX, new Http2MultiplexHandler(inboundStreams));
-        pipeline.addBefore(before, HEARTBEAT, new Heartbeat(onHeartbeatTimeout));
+        pipeline.addBefore(before, HEARTBEAT, new Heartbeat(heartbeat, onHeartbeatTimeout));
         pipeline.channel().writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - DEFAULT_WINDOW_SIZE));
     }
 

@@ -10,6 +10,7 @@ import dev.portsicle.protocol.Heartbeat;
 import dev.portsicle.protocol.Multiplexer;
 import dev.portsicle.protocol.Protocol;
 import dev.portsicle.protocol.StreamHeaders;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -60,6 +61,10 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
             bind(ctx, bind);
         } else if (msg instanceof ControlMessage other) {
             protocolError(ctx, "unexpected " + other.getClass().getSimpleName().toLowerCase());
+        } else if (msg instanceof ByteBuf data) {
+            // HTTP/2 bytes go to the multiplexer once it is in place; before hello they have no meaning
+            data.release();
+            protocolError(ctx, "binary data before hello");
         } else {
             ReferenceCountUtil.release(msg); // leftovers of the upgrade request; streams have their own channels
         }
@@ -78,9 +83,10 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
         multiplexing = true;
         ctx.writeAndFlush(new Welcome(Protocol.VERSION));
         // The relay opens streams and the agent opens none, so streams the agent starts are refused.
-        Multiplexer.install(ctx.pipeline(), ctx.name(), false, RefuseStreams.INSTANCE, () ->
-                log.warn("agent {} silent for {} s: disconnecting it", ctx.channel().remoteAddress(),
-                        Heartbeat.TIMEOUT.toSeconds()));
+        Heartbeat.Timing heartbeat = relay.config().heartbeat();
+        Multiplexer.install(ctx.pipeline(), ctx.name(), false, RefuseStreams.INSTANCE, heartbeat, () ->
+                log.warn("agent {} silent for {}: disconnecting it", ctx.channel().remoteAddress(),
+                        heartbeat.timeoutText()));
     }
 
     private void bind(ChannelHandlerContext ctx, Bind bind) {

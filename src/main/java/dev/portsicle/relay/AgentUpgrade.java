@@ -1,5 +1,6 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.net.LingeringClose;
 import dev.portsicle.net.MessageReads;
 import dev.portsicle.protocol.Protocol;
 import dev.portsicle.protocol.WebSocketBytesCodec;
@@ -72,6 +73,7 @@ final class AgentUpgrade {
             ChannelPipeline pipeline = channel.pipeline();
             pipeline.remove(MessageReads.class);
             pipeline.remove(IdleStateHandler.class);
+            HeaderTimeout.removeFrom(pipeline);
             pipeline.remove(VisitorHandler.class);
             pipeline.addLast(new WebSocketFrameAggregator(Protocol.MAX_WEBSOCKET_FRAME),
                     new WebSocketBytesCodec(),
@@ -87,7 +89,7 @@ final class AgentUpgrade {
         FullHttpResponse page = ErrorPages.page(status, detail, request.headers());
         page.headers().set(Protocol.REFUSAL_HEADER, detail); // the agent prints it: it cannot see the body
         HttpUtil.setKeepAlive(page.headers(), request.protocolVersion(), false);
-        ctx.writeAndFlush(page).addListener(ChannelFutureListener.CLOSE);
+        LingeringClose.after(ctx.writeAndFlush(page));
     }
 
     /** The token of an {@code Authorization: Bearer TOKEN} header, or null. */

@@ -1,5 +1,6 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.net.LingeringClose;
 import dev.portsicle.net.BytePipe;
 import dev.portsicle.net.Forwarding;
 import dev.portsicle.net.MessageReads;
@@ -271,7 +272,7 @@ final class Exchange {
         }
         HttpResponse page = ErrorPages.page(status, detail, request.headers());
         HttpUtil.setKeepAlive(page.headers(), request.protocolVersion(), false);
-        visitor.writeAndFlush(page).addListener(ChannelFutureListener.CLOSE);
+        LingeringClose.after(visitor.writeAndFlush(page));
         log.info("{} {} {} {} ({})", route.tunnel().id(), method, target, status.code(), detail);
     }
 

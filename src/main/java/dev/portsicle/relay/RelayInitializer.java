@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The pipeline of every accepted connection; see the package documentation for the order. */
 final class RelayInitializer extends ChannelInitializer<SocketChannel> {
+    private static final String CODEC = "http-codec";
     private final RelayContext relay;
     private final HttpDecoderConfig decoder;
 
@@ -28,8 +29,9 @@ final class RelayInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         // The idle clock watches the socket itself, below the codec, where every read ends in a read-complete.
         ch.pipeline().addLast(
-                new IdleStateHandler(0, 0, relay.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
-                new HttpServerCodec(decoder));
+                new IdleStateHandler(0, 0, relay.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        ch.pipeline().addLast(CODEC, new HttpServerCodec(decoder));
+        new HeaderTimeout(relay.config().headerTimeout()).addAround(ch.pipeline(), CODEC);
         MessageReads.addTo(ch.pipeline());
         ch.pipeline().addLast(Forwarding.resumer(), new VisitorHandler(relay));
     }

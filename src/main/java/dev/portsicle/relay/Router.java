@@ -19,7 +19,8 @@ import java.util.Locale;
  *       {@code Referer} ({@code http://relay/<id>/...}), else by the {@link #COOKIE} the relay set on the
  *       page, target unchanged.</li>
  * </ol>
- * An id that matches no live tunnel is never guessed at: the result is null (404).
+ * An id that matches no live tunnel is never guessed at: the result is null (404, or 503 while the
+ * tunnel's agent is {@linkplain #away away}).
  */
 final class Router {
     /** Set by the relay on path-mode pages so their absolute links find the tunnel. */
@@ -69,6 +70,22 @@ final class Router {
             tunnel = fromCookie(request.headers());
         }
         return tunnel == null ? null : new Route(tunnel, uri, false, null);
+    }
+
+    /**
+     * For a request {@link #route} found no tunnel for: the id it names (by host, or by first path
+     * segment) when that tunnel's agent went away lately, so the visitor is told it is reconnecting;
+     * otherwise null. Cookie and Referer are not looked at: they only help live tunnels' pages.
+     */
+    String away(HttpRequest request) {
+        String id = null;
+        String host = hostSuffix == null ? null : hostWithoutPort(request.headers().get(HttpHeaderNames.HOST));
+        if (host != null && host.endsWith(hostSuffix)) {
+            id = host.substring(0, host.length() - hostSuffix.length());
+        } else if (!request.uri().startsWith(Protocol.RESERVED_PREFIX)) {
+            id = firstSegment(request.uri());
+        }
+        return id != null && TunnelIds.plausible(id) && tunnels.isAway(id) ? id : null;
     }
 
     private Tunnel fromReferer(HttpHeaders headers) {

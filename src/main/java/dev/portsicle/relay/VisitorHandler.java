@@ -1,7 +1,7 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.net.LingeringClose;
 import dev.portsicle.protocol.Protocol;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -34,6 +34,8 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
 
     /** Fired at every visitor connection when the relay drains: an idle one closes. */
     static final Object DRAIN = new Object();
+    /** What a visitor of a tunnel whose agent is away is told to wait before trying again. */
+    private static final int RECONNECTING_RETRY_AFTER_SECONDS = 5;
 
     private final RelayContext relay;
     private ChannelHandlerContext ctx;
@@ -80,7 +82,13 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
         }
         Router.Route route = relay.router().route(request);
         boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        if (route == null) {
+        if (route == null && relay.router().away(request) != null) {
+            FullHttpResponse reconnecting = ErrorPages.page(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "Tunnel reconnecting: its agent is not connected right now. It comes back by itself after "
+                    + "a network problem or a relay restart; try again in a few seconds.", request.headers());
+            reconnecting.headers().setInt(HttpHeaderNames.RETRY_AFTER, RECONNECTING_RETRY_AFTER_SECONDS);
+            send(request, reconnecting, !hasBody);
+        } else if (route == null) {
             answer(request, HttpResponseStatus.NOT_FOUND, "No tunnel is online at this address. "
                     + "Check the URL your agent printed; tunnels go away when their agent stops.", !hasBody);
         } else if (route.redirect() != null) {
@@ -115,6 +123,7 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
         // an upgraded connection stays in flight until it closes
         ctx.channel().closeFuture().addListener(f -> relay.inFlight().end());
         ctx.pipeline().remove(HttpServerCodec.class);
+        HeaderTimeout.removeFrom(ctx.pipeline());
         ctx.pipeline().remove(IdleStateHandler.class);
         ctx.pipeline().remove(this);
     }
@@ -143,7 +152,7 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
             ctx.writeAndFlush(response);
             ctx.read();
         } else {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            LingeringClose.after(ctx.writeAndFlush(response));
         }
     }
 
@@ -163,6 +172,10 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
             if (exchange == null) {
                 ctx.close();
             }
+        } else if (evt instanceof HeaderTimeout.Expired expired) {
+            if (exchange == null) {
+                headerTimedOut(expired);
+            }
         } else if (evt instanceof IdleStateEvent) {
             if (exchange == null) {
                 ctx.close(); // an idle keep-alive connection; a request in flight is never cut off
@@ -170,6 +183,20 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
         } else {
             ctx.fireUserEventTriggered(evt);
         }
+    }
+
+    /** Slowloris, or a connection that never sent a request: a partial head gets a 408, then we close. */
+    private void headerTimedOut(HeaderTimeout.Expired expired) {
+        log.debug("visitor {}: no request head within {} s", ctx.channel().remoteAddress(),
+                expired.timeout().toSeconds());
+        if (!expired.partial()) {
+            ctx.close();
+            return;
+        }
+        FullHttpResponse page = ErrorPages.page(HttpResponseStatus.REQUEST_TIMEOUT, "The request head did not "
+                + "arrive within " + expired.timeout().toSeconds() + " s.", null);
+        HttpUtil.setKeepAlive(page, false);
+        LingeringClose.after(ctx.writeAndFlush(page));
     }
 
     @Override

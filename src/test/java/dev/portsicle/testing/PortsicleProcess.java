@@ -101,6 +101,19 @@ public final class PortsicleProcess implements AutoCloseable {
         throw new IOException(field + " not found for pid " + process.pid());
     }
 
+    /** Sends {@code signal} (e.g. "STOP", "CONT") to the process, with kill(1). */
+    public void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed");
+        }
+    }
+
+    /** kill -9: the process ends at once, with no chance to say goodbye to anyone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
@@ -111,6 +124,13 @@ public final class PortsicleProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            try {
+                signal("CONT"); // a stopped process would hold its SIGTERM until continued
+            } catch (IOException e) {
+                // it ended meanwhile
+            }
+        }
         process.destroy();
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
