@@ -1,5 +1,6 @@
 package dev.portsicle.e2e;
 
+import dev.portsicle.protocol.ControlMessage;
 import dev.portsicle.protocol.Protocol;
 import dev.portsicle.testing.Origin;
 import dev.portsicle.testing.RawHttpClient;
@@ -28,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MisbehavingAgentTest {
     private static final String SECRET = "the relay's secret for this test";
     private static final int DISCONNECTED_WITHIN_MILLIS = 5_000;
-    private static final String HELLO = "{\"type\":\"hello\",\"version\":1}";
+    private static final String HELLO = ControlMessage.encode(new ControlMessage.Hello(Protocol.VERSION));
     /** HTTP/2 frame: length 0, type SETTINGS (4), no flags, stream 0: the agent's (server's) preface. */
     private static final byte[] SETTINGS = HexFormat.of().parseHex("000000" + "04" + "00" + "00000000");
     /** HTTP/2 frame: length 1, type DATA (0), END_STREAM, stream 0 (DATA must name a stream), "x". */
@@ -163,7 +164,7 @@ class MisbehavingAgentTest {
     private RawWebSocket welcomed() throws Exception {
         RawWebSocket agent = RawWebSocket.connect(tunnel.relay.port());
         agent.sendText(HELLO);
-        assertThat(agent.readText()).isEqualTo("{\"type\":\"welcome\",\"version\":1}");
+        assertThat(agent.readText()).isEqualTo(ControlMessage.encode(new ControlMessage.Welcome(Protocol.VERSION)));
         return agent;
     }
 

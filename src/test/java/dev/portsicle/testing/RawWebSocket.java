@@ -1,5 +1,7 @@
 package dev.portsicle.testing;
 
+import dev.portsicle.protocol.Protocol;
+
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
