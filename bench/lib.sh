@@ -144,7 +144,8 @@ make_file() {  # make_file PATH BYTES
 }
 
 # The origin: nginx serving $WORK/www and passing /upload to the sink (streamed, not buffered), with
-# long keep-alive so no benchmark measures connection set-up. Usage: origin_nginx_conf PORT SINK_PORT
+# long keep-alive so no benchmark measures connection set-up.
+# Usage: origin_nginx_conf PORT SINK_PORT [EXTRA_SERVER_DIRECTIVES]
 nginx_common() {  # nginx_common NAME: top of a config whose pid, logs and temp files stay in $WORK
   local name="$1"
   mkdir -p "$WORK/$name-tmp"
@@ -169,7 +170,7 @@ EOF
 }
 
 origin_nginx_conf() {
-  local port="$1" sink="$2"
+  local port="$1" sink="$2" extra="${3:-}"
   nginx_common origin
   cat <<EOF
   upstream sink { server 127.0.0.1:$sink; keepalive 64; }
@@ -183,6 +184,7 @@ origin_nginx_conf() {
       proxy_request_buffering off;
       proxy_buffering off;
     }
+$extra
   }
 }
 EOF
