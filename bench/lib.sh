@@ -54,11 +54,16 @@ make_workdir() {
   chmod 755 "$WORK"  # nginx workers (user nobody when we are root) read the files in it
 }
 
-# A free TCP port on loopback, chosen now: random in 20000-59999, not listening, not handed out yet.
+# A free TCP port on loopback, chosen now: random, not listening, not handed out yet, and below the
+# kernel's ephemeral range (usually 32768+), so that no outgoing connection (ours or another program's)
+# can take it between this choice and the server's bind: that happened with the sink's slow JVM start.
 free_port() {
-  local port tries=0
+  local port tries=0 lo=15000 hi eph
+  eph="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+  hi=$(( eph - 1 ))
+  (( hi - lo >= 1000 )) || { lo=20000 hi=59999; }
   while :; do
-    port=$(( 20000 + RANDOM % 40000 ))
+    port=$(( lo + RANDOM % (hi - lo + 1) ))
     if [[ " ${USED_PORTS[*]} " != *" $port "* ]] &&
        ! ss -Htln "sport = :$port" 2>/dev/null | grep -q . &&
        ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
