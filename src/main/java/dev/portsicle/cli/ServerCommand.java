@@ -73,6 +73,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "Tunnels one agent may hold at once, unless its token says (default: ${DEFAULT-VALUE}).")
     int maxTunnelsPerAgent = RelayConfig.defaults().maxTunnelsPerAgent();
 
+    @Option(names = "--max-streams-per-tunnel", paramLabel = "N",
+            description = "Exchanges one tunnel carries at once; visitors beyond get a 503 (default: ${DEFAULT-VALUE}).")
+    int maxStreamsPerTunnel = RelayConfig.defaults().maxStreamsPerTunnel();
+
     @Option(names = "--threads", description = "Event-loop threads (default: one per core, ${DEFAULT-VALUE}).")
     int threads = RelayConfig.defaults().threads();
 
@@ -84,6 +88,10 @@ final class ServerCommand implements Callable<Integer> {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, not " + threads);
         }
+        if (maxStreamsPerTunnel < 1 || maxStreamsPerTunnel > RelayConfig.defaults().maxStreamsPerTunnel()) {
+            throw new IllegalArgumentException("--max-streams-per-tunnel must be 1-"
+                    + RelayConfig.defaults().maxStreamsPerTunnel() + ", not " + maxStreamsPerTunnel);
+        }
         if (maxTunnelsPerAgent < 1) {
             throw new IllegalArgumentException("--max-tunnels-per-agent must be at least 1, not " + maxTunnelsPerAgent);
         }
@@ -94,7 +102,8 @@ final class ServerCommand implements Callable<Integer> {
                 .withSecret(RelaySecret.resolve(secret, secretFile))
                 .withTokens(tokens())
                 .withTrustedProxies(Cidr.parseAll(trustedProxies))
-                .withMaxTunnelsPerAgent(maxTunnelsPerAgent);
+                .withMaxTunnelsPerAgent(maxTunnelsPerAgent)
+                .withMaxStreamsPerTunnel(maxStreamsPerTunnel);
         Options.checkPort(port, "--port");
         Relay relay = Relay.start(config);
         Signals.onStop(() -> {

@@ -117,14 +117,14 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
         }
         Tunnel tunnel;
         if (id != null) {
-            tunnel = new Tunnel(id, bind.kind(), this, access);
+            tunnel = new Tunnel(id, bind.kind(), this, access, relay.config().maxStreamsPerTunnel());
             if (!relay.tunnels().bind(tunnel)) {
                 refuseBind(ctx, bind, "tunnel " + id + " is held by another agent");
                 return;
             }
         } else {
             do {
-                tunnel = new Tunnel(TunnelIds.next(), bind.kind(), this, access);
+                tunnel = new Tunnel(TunnelIds.next(), bind.kind(), this, access, relay.config().maxStreamsPerTunnel());
             } while (!relay.tunnels().bind(tunnel));
         }
         tunnels.add(tunnel);

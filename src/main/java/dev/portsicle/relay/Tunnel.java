@@ -8,6 +8,8 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.concurrent.Future;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /** One public name, bound by an agent's session; visitor exchanges become streams of that session. */
 final class Tunnel {
     private final String id;
@@ -15,13 +17,17 @@ final class Tunnel {
     private volatile String url;
     private final AgentSession session;
     private final Access access;
+    private final int maxStreams;
+    private final AtomicInteger streams = new AtomicInteger();
     private Channel listener;
 
-    Tunnel(String id, String kind, AgentSession session, Access access) {
+    /** {@code maxStreams}: visitor exchanges (and TCP connections) it carries at once; more get refused. */
+    Tunnel(String id, String kind, AgentSession session, Access access, int maxStreams) {
         this.id = id;
         this.kind = kind;
         this.session = session;
         this.access = access;
+        this.maxStreams = maxStreams;
     }
 
     /** Who may reach it, as its agent asked. */
@@ -66,11 +72,28 @@ final class Tunnel {
         }
     }
 
-    /** Opens a stream to the agent; {@code handler} initializes its pipeline. */
+    /**
+     * Opens a stream to the agent; {@code handler} initializes its pipeline. Fails, saying why, when the
+     * tunnel already carries its most streams.
+     */
     Future<Http2StreamChannel> openStream(ChannelHandler handler) {
-        return new Http2StreamChannelBootstrap(session.channel())
+        Channel sessionChannel = session.channel();
+        if (streams.incrementAndGet() > maxStreams) {
+            streams.decrementAndGet();
+            return sessionChannel.eventLoop().newFailedFuture(new IllegalStateException(
+                    "it already carries " + maxStreams + " exchanges at once, the most its relay allows"));
+        }
+        Future<Http2StreamChannel> opened = new Http2StreamChannelBootstrap(sessionChannel)
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(handler)
                 .open();
+        opened.addListener(f -> {
+            if (f.isSuccess()) {
+                opened.getNow().closeFuture().addListener(closed -> streams.decrementAndGet());
+            } else {
+                streams.decrementAndGet();
+            }
+        });
+        return opened;
     }
 }

@@ -47,7 +47,7 @@ class TunnelRegistryTest {
 
     @Test
     void tcpTunnelsAndStaleUnbindsAreNotRemembered() {
-        Tunnel tcp = new Tunnel("aaaaaaaaaaaaa", StreamHeaders.KIND_TCP, null, Access.OPEN);
+        Tunnel tcp = new Tunnel("aaaaaaaaaaaaa", StreamHeaders.KIND_TCP, null, Access.OPEN, 1);
         registry.bind(tcp);
         registry.unbind(tcp);
         assertThat(registry.isAway(tcp.id())).isFalse();
@@ -60,6 +60,6 @@ class TunnelRegistryTest {
     }
 
     private static Tunnel http(String id) {
-        return new Tunnel(id, StreamHeaders.KIND_HTTP, null, Access.OPEN);
+        return new Tunnel(id, StreamHeaders.KIND_HTTP, null, Access.OPEN, 1);
     }
 }
