@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -32,12 +33,23 @@ public final class PortsicleProcess implements AutoCloseable {
 
     /** Runs {@code ./portsicle args...} from the repository root; stderr goes to {@code log}. */
     public static PortsicleProcess start(Path log, String... args) throws IOException {
+        return start(log, Map.of(), args);
+    }
+
+    /** The same, with {@code env} added to the environment (PORTSICLE_TOKEN, say). */
+    public static PortsicleProcess start(Path log, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(new File("portsicle").getAbsolutePath());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.to(log.toFile()));
+        builder.environment().putAll(env);
         return new PortsicleProcess(builder.start());
+    }
+
+    /** The exit code once the process ended, or null if it still runs after {@code timeout}. */
+    public Integer awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
     }
 
     /** A port that was free a moment ago, for a relay's --port. */
