@@ -4,6 +4,7 @@ import dev.portsicle.relay.PortRange;
 import dev.portsicle.relay.Relay;
 import dev.portsicle.relay.RelayConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -51,6 +52,9 @@ final class ServerCommand implements Callable<Integer> {
             description = "On SIGTERM or Ctrl-C, how long exchanges in flight get to finish (default: ${DEFAULT-VALUE}).")
     long graceSeconds = 30;
 
+    @Mixin
+    RelayTlsOptions tls;
+
     @Option(names = "--threads", description = "Event-loop threads (default: one per core, ${DEFAULT-VALUE}).")
     int threads = RelayConfig.defaults().threads();
 
@@ -62,7 +66,8 @@ final class ServerCommand implements Callable<Integer> {
         RelayConfig config = RelayConfig.defaults().withBind(bind, port).withDomain(domain).withPublicUrl(publicUrl)
                 .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withThreads(threads)
                 .withTcpPorts(tcpPorts == null ? null : PortRange.parse(tcpPorts))
-                .withSecret(RelaySecret.resolve(secret, secretFile));
+                .withSecret(RelaySecret.resolve(secret, secretFile))
+                .withTls(tls.tls());
         Options.checkPort(port, "--port");
         Relay relay = Relay.start(config);
         Signals.onStop(() -> {

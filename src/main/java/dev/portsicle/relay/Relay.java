@@ -24,11 +24,14 @@ public final class Relay implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel server;
+    /** The plain-HTTP port that redirects to HTTPS, or null. */
+    private final Channel redirect;
     private final RelayContext context;
 
-    private Relay(EventLoopGroup group, Channel server, RelayContext context) {
+    private Relay(EventLoopGroup group, Channel server, Channel redirect, RelayContext context) {
         this.group = group;
         this.server = server;
+        this.redirect = redirect;
         this.context = context;
     }
 
@@ -52,13 +55,29 @@ public final class Relay implements AutoCloseable {
                     .bind(config.bindHost(), config.port())
                     .sync()
                     .channel();
-            Relay relay = new Relay(group, server, context);
-            log.info("relay listening on {} ({})", relay.address(), transport.name().toLowerCase());
+            Channel redirect = config.tls() == null || config.tls().redirectPort() == null ? null
+                    : startRedirect(config, transport, group, ((InetSocketAddress) server.localAddress()).getPort());
+            Relay relay = new Relay(group, server, redirect, context);
+            log.info("relay listening on {} ({}{})", relay.address(), config.tls() == null ? "" : "https, ",
+                    transport.name().toLowerCase());
             return relay;
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    private static Channel startRedirect(RelayConfig config, Transport transport, EventLoopGroup group, int httpsPort)
+            throws InterruptedException {
+        Channel redirect = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .childHandler(HttpsRedirect.initializer(config, httpsPort))
+                .bind(config.bindHost(), config.tls().redirectPort())
+                .sync()
+                .channel();
+        log.info("redirecting plain HTTP on {} to https", redirect.localAddress());
+        return redirect;
     }
 
     public InetSocketAddress address() {
@@ -67,6 +86,11 @@ public final class Relay implements AutoCloseable {
 
     public int port() {
         return address().getPort();
+    }
+
+    /** The port that redirects plain HTTP to HTTPS; -1 when there is none. */
+    public int redirectPort() {
+        return redirect == null ? -1 : ((InetSocketAddress) redirect.localAddress()).getPort();
     }
 
     /** Tunnels bound right now. */
@@ -83,6 +107,9 @@ public final class Relay implements AutoCloseable {
     public boolean drain(Duration grace) throws InterruptedException {
         context.inFlight().startDraining();
         server.close().syncUninterruptibly();
+        if (redirect != null) {
+            redirect.close().syncUninterruptibly();
+        }
         log.info("draining: {} exchange(s) in flight, up to {} s", context.inFlight().count(), grace.toSeconds());
         context.visitors().forEach(visitor -> visitor.pipeline().fireUserEventTriggered(VisitorHandler.DRAIN));
         boolean finished = context.inFlight().awaitIdle(grace);
@@ -100,6 +127,9 @@ public final class Relay implements AutoCloseable {
             return;
         }
         server.close().syncUninterruptibly();
+        if (redirect != null) {
+            redirect.close().syncUninterruptibly();
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

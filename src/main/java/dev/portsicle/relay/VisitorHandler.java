@@ -89,7 +89,8 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
             redirect.headers().set(HttpHeaderNames.LOCATION, route.redirect()).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
             send(request, redirect, !hasBody);
         } else {
-            exchange = new Exchange(ctx.channel(), request, route, "http", this);
+            String scheme = relay.config().tls() == null ? "http" : "https";
+            exchange = new Exchange(ctx.channel(), request, route, scheme, this);
             relay.inFlight().begin();
             exchange.start();
         }
