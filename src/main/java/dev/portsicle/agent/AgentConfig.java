@@ -15,9 +15,10 @@ import java.util.Locale;
  * @param hostHeader    what Host the local server sees
  * @param maxBackoff    longest wait between reconnect attempts
  * @param kind          "http" (requests to a web server) or "tcp" (raw connections to any TCP service)
+ * @param trust         which relay certificates to accept on a wss:// or https:// relay URL
  */
 public record AgentConfig(URI server, String localHost, int localPort, HostHeader hostHeader, Duration maxBackoff,
-                          String kind) {
+                          String kind, RelayTrust trust) {
 
     /** Host header towards the local server: its own address (dev servers check it) or the public one. */
     public enum HostHeader {
@@ -34,12 +35,12 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
 
     public static AgentConfig http(URI server, String localHost, int localPort) {
         return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_HTTP);
+                StreamHeaders.KIND_HTTP, RelayTrust.SYSTEM);
     }
 
     public static AgentConfig tcp(URI server, String localHost, int localPort) {
         return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_TCP);
+                StreamHeaders.KIND_TCP, RelayTrust.SYSTEM);
     }
 
     boolean isTcp() {
@@ -47,11 +48,15 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
     }
 
     public AgentConfig withHostHeader(HostHeader hostHeader) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, trust);
     }
 
     public AgentConfig withMaxBackoff(Duration maxBackoff) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind);
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, trust);
+    }
+
+    public AgentConfig withTrust(RelayTrust trust) {
+        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, trust);
     }
 
     /** The WebSocket URL to dial: ws(s)://host[:port]/_portsicle/tunnel. */
@@ -67,6 +72,9 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
         }
         String path = server.getRawPath() == null || server.getRawPath().isEmpty() || server.getRawPath().equals("/")
                 ? dev.portsicle.protocol.Protocol.TUNNEL_PATH : server.getRawPath();
+        if (scheme.equals("ws") && !trust.equals(RelayTrust.SYSTEM)) {
+            throw new IllegalArgumentException("--ca and --insecure are for https:// and wss:// relay URLs, not " + server);
+        }
         return URI.create(scheme + "://" + server.getRawAuthority() + path);
     }
 

@@ -5,6 +5,7 @@ import dev.portsicle.agent.AgentConfig;
 import dev.portsicle.relay.Relay;
 import dev.portsicle.relay.RelayConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.Inet4Address;
@@ -37,6 +38,9 @@ final class HttpCommand implements Callable<Integer> {
                           + "check it) or the public one (preserve). The public one is always in X-Forwarded-Host.")
     String hostHeader = "rewrite";
 
+    @Mixin
+    RelayTrustOptions trust;
+
     @Override
     public Integer call() throws Exception {
         Options.checkPort(port, "--port");
@@ -49,7 +53,8 @@ final class HttpCommand implements Callable<Integer> {
         } else {
             relayUri = URI.create(server.trim());
         }
-        AgentConfig config = AgentConfig.http(relayUri, localHost, port).withHostHeader(host);
+        AgentConfig config = AgentConfig.http(relayUri, localHost, port).withHostHeader(host)
+                .withTrust(trust.trust());
         config.tunnelUri(); // rejects a malformed relay URL before anything starts
         Agent agent = Agent.start(config);
         Relay relay = embedded;

@@ -3,6 +3,7 @@ package dev.portsicle.cli;
 import dev.portsicle.agent.Agent;
 import dev.portsicle.agent.AgentConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,10 +24,14 @@ final class TcpCommand implements Callable<Integer> {
             description = "The relay: http(s):// or ws(s):// URL (default: $PORTSICLE_SERVER).")
     String server;
 
+    @Mixin
+    RelayTrustOptions trust;
+
     @Override
     public Integer call() throws Exception {
         Options.checkPort(port, "PORT");
-        AgentConfig config = AgentConfig.tcp(URI.create(server.trim()), localHost, port);
+        AgentConfig config = AgentConfig.tcp(URI.create(server.trim()), localHost, port)
+                .withTrust(trust.trust());
         config.tunnelUri(); // rejects a malformed relay URL before anything starts
         Agent agent = Agent.start(config);
         Signals.onStop(() -> {
