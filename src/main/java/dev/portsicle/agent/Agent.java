@@ -21,7 +21,6 @@ import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +57,7 @@ public final class Agent implements AutoCloseable {
     private Agent(AgentConfig config) throws SSLException {
         this.config = config;
         this.tunnelUri = config.tunnelUri();
-        this.ssl = tunnelUri.getScheme().equals("wss") ? SslContextBuilder.forClient().build() : null;
+        this.ssl = tunnelUri.getScheme().equals("wss") ? config.trust().newClientContext() : null;
         this.group = transport.newGroup(1);
     }
 
@@ -166,10 +165,11 @@ public final class Agent implements AutoCloseable {
 
         @Override
         public void failed(String message, boolean definite) {
-            log.warn("session to {} failed: {}", config.server(), message);
             if (definite) {
-                giveUp(message);
+                giveUp(message); // whoever started the agent reports it, once
+                return;
             }
+            log.warn("session to {} failed: {}", config.server(), message);
         }
     }
 

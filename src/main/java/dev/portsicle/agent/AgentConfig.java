@@ -1,15 +1,18 @@
 package dev.portsicle.agent;
 
 import dev.portsicle.protocol.Heartbeat;
+import dev.portsicle.protocol.Protocol;
 import dev.portsicle.protocol.StreamHeaders;
 
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
- * How an agent runs. Defaults live in {@link #http} and nowhere else.
+ * How an agent runs. Defaults live in {@link #http} and {@link #tcp} and nowhere else; each {@code withX}
+ * returns a copy with one setting changed.
  *
  * @param server        the relay, as http(s):// or ws(s):// URL; the tunnel path is added when absent
  * @param localHost     the local server's host
@@ -21,10 +24,24 @@ import java.util.Locale;
  * @param name          a chosen tunnel name (on a relay with a domain), or null for a random id
  * @param access        who may reach the tunnel; the relay enforces it
  * @param heartbeat     when to ping a quiet relay, and how long a silent one gets before we reconnect
+ * @param trust         which relay certificates to accept on a wss:// or https:// relay URL
  */
 public record AgentConfig(URI server, String localHost, int localPort, HostHeader hostHeader, Duration maxBackoff,
-                          String kind, String token, String name, Access access,
-                          Heartbeat.Timing heartbeat) {
+                          String kind, String token, String name, Access access, Heartbeat.Timing heartbeat,
+                          RelayTrust trust) {
+
+    /** Host header towards the local server: its own address (dev servers check it) or the public one. */
+    public enum HostHeader {
+        REWRITE, PRESERVE;
+
+        public static HostHeader parse(String value) {
+            try {
+                return valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--host-header must be 'rewrite' or 'preserve', not '" + value + "'");
+            }
+        }
+    }
 
     /**
      * Who may reach the tunnel: {@code basicAuth} ("user:password") and visitor address blocks; each may
@@ -40,35 +57,19 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
         }
     }
 
-    @Override
-    public String toString() { // so do the token and the password
-        return "AgentConfig[" + server + " -> " + localHost + ":" + localPort + ", " + kind + ", name=" + name
-               + ", token=" + (token == null ? "none" : "***") + ", " + access + "]";
-    }
-
-    /** Host header towards the local server: its own address (dev servers check it) or the public one. */
-    public enum HostHeader {
-        REWRITE, PRESERVE;
-
-        public static HostHeader parse(String value) {
-            try {
-                return valueOf(value.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--host-header must be 'rewrite' or 'preserve', not '" + value + "'");
-            }
-        }
-    }
-
     public static AgentConfig http(URI server, String localHost, int localPort) {
         return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_HTTP, null, null, Access.OPEN,
-                Heartbeat.Timing.DEFAULT);
+                StreamHeaders.KIND_HTTP, null, null, Access.OPEN, Heartbeat.Timing.DEFAULT, RelayTrust.SYSTEM);
     }
 
     public static AgentConfig tcp(URI server, String localHost, int localPort) {
-        return new AgentConfig(server, localHost, localPort, HostHeader.REWRITE, Duration.ofSeconds(30),
-                StreamHeaders.KIND_TCP, null, null, Access.OPEN,
-                Heartbeat.Timing.DEFAULT);
+        return http(server, localHost, localPort).edit(c -> c.kind = StreamHeaders.KIND_TCP);
+    }
+
+    @Override
+    public String toString() { // so do the token and the password
+        return "AgentConfig[" + server + " -> " + localHost + ":" + localPort + ", " + kind + ", name=" + name
+               + ", token=" + (token == null ? "none" : "***") + ", " + access + ", " + trust + "]";
     }
 
     boolean isTcp() {
@@ -76,28 +77,31 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
     }
 
     public AgentConfig withHostHeader(HostHeader hostHeader) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
+        return edit(c -> c.hostHeader = hostHeader);
     }
 
     public AgentConfig withMaxBackoff(Duration maxBackoff) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
+        return edit(c -> c.maxBackoff = maxBackoff);
     }
 
     public AgentConfig withToken(String token) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
+        return edit(c -> c.token = token);
     }
 
     public AgentConfig withName(String name) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
+        return edit(c -> c.name = name);
     }
 
     public AgentConfig withAccess(Access access) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access, heartbeat);
+        return edit(c -> c.access = access);
     }
 
     public AgentConfig withHeartbeat(Heartbeat.Timing heartbeat) {
-        return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access,
-                heartbeat);
+        return edit(c -> c.heartbeat = heartbeat);
+    }
+
+    public AgentConfig withTrust(RelayTrust trust) {
+        return edit(c -> c.trust = trust);
     }
 
     /** The WebSocket URL to dial: ws(s)://host[:port]/_portsicle/tunnel. */
@@ -112,7 +116,10 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
             throw new IllegalArgumentException("relay URL has no host: " + server);
         }
         String path = server.getRawPath() == null || server.getRawPath().isEmpty() || server.getRawPath().equals("/")
-                ? dev.portsicle.protocol.Protocol.TUNNEL_PATH : server.getRawPath();
+                ? Protocol.TUNNEL_PATH : server.getRawPath();
+        if (scheme.equals("ws") && !trust.equals(RelayTrust.SYSTEM)) {
+            throw new IllegalArgumentException("--ca and --insecure are for https:// and wss:// relay URLs, not " + server);
+        }
         return URI.create(scheme + "://" + server.getRawAuthority() + path);
     }
 
@@ -120,5 +127,45 @@ public record AgentConfig(URI server, String localHost, int localPort, HostHeade
     String localAuthority() {
         String host = localHost.contains(":") && !localHost.startsWith("[") ? "[" + localHost + "]" : localHost;
         return host + ":" + localPort;
+    }
+
+    private AgentConfig edit(Consumer<Copy> change) {
+        Copy copy = new Copy(this);
+        change.accept(copy);
+        return copy.build();
+    }
+
+    /** A settable copy, so that each {@code withX} names only what it changes. */
+    private static final class Copy {
+        URI server;
+        String localHost;
+        int localPort;
+        HostHeader hostHeader;
+        Duration maxBackoff;
+        String kind;
+        String token;
+        String name;
+        Access access;
+        Heartbeat.Timing heartbeat;
+        RelayTrust trust;
+
+        Copy(AgentConfig c) {
+            server = c.server;
+            localHost = c.localHost;
+            localPort = c.localPort;
+            hostHeader = c.hostHeader;
+            maxBackoff = c.maxBackoff;
+            kind = c.kind;
+            token = c.token;
+            name = c.name;
+            access = c.access;
+            heartbeat = c.heartbeat;
+            trust = c.trust;
+        }
+
+        AgentConfig build() {
+            return new AgentConfig(server, localHost, localPort, hostHeader, maxBackoff, kind, token, name, access,
+                    heartbeat, trust);
+        }
     }
 }

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -49,6 +50,8 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     private final Events events;
     private LocalPool pool;
     private boolean welcomed;
+    /** The TLS handshake failed and was reported: what follows (the decoder's exception) is its echo. */
+    private boolean tlsFailed;
     private io.netty.channel.Channel channel;
 
     /** {@code resume} is what the relay said last time (to get the same tunnel back), or null. */
@@ -68,6 +71,14 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
             ctx.writeAndFlush(new Hello(Protocol.VERSION));
+        } else if (evt instanceof SslHandshakeCompletionEvent tls && !tls.isSuccess()) {
+            tlsFailed = true;
+            RelayCertificateCheck.Refused refused = certificateRefusal(tls.cause());
+            if (refused != null) {
+                events.failed(refused.getMessage(), true); // a definite no, not a network blip
+            } else {
+                events.failed("TLS handshake with the relay failed: " + tls.cause().getMessage(), false);
+            }
         } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
             events.failed("the relay did not answer the WebSocket handshake", false);
             ctx.close();
@@ -138,8 +149,21 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    private static RelayCertificateCheck.Refused certificateRefusal(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof RelayCertificateCheck.Refused refused) {
+                return refused;
+            }
+        }
+        return null;
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (tlsFailed) {
+            ctx.close();
+            return;
+        }
         if (cause instanceof WebSocketClientHandshakeException handshake) {
             // 4xx: the relay understood and said no (wrong version, bad token): retrying will not help.
             HttpResponse response = handshake.response();

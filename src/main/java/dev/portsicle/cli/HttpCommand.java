@@ -53,6 +53,9 @@ final class HttpCommand implements Callable<Integer> {
     @Mixin
     AgentOptions agentOptions = new AgentOptions();
 
+    @Mixin
+    RelayTrustOptions trust;
+
     @Override
     public Integer call() throws Exception {
         Options.checkPort(port, "--port");
@@ -68,7 +71,8 @@ final class HttpCommand implements Callable<Integer> {
             relayUri = URI.create(server.trim());
         }
         AgentConfig config = agentOptions.applyTo(AgentConfig.http(relayUri, localHost, port), basicAuth)
-                .withHostHeader(host).withName(subdomain == null ? null : subdomain.toLowerCase(Locale.ROOT));
+                .withHostHeader(host).withName(subdomain == null ? null : subdomain.toLowerCase(Locale.ROOT))
+                .withTrust(trust.trust());
         if (embedded != null) {
             config = config.withToken(embeddedToken);
         }

@@ -6,6 +6,7 @@ import dev.portsicle.relay.PortRange;
 import dev.portsicle.relay.Relay;
 import dev.portsicle.relay.RelayConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -77,6 +78,9 @@ final class ServerCommand implements Callable<Integer> {
             description = "Exchanges one tunnel carries at once; visitors beyond get a 503 (default: ${DEFAULT-VALUE}).")
     int maxStreamsPerTunnel = RelayConfig.defaults().maxStreamsPerTunnel();
 
+    @Mixin
+    RelayTlsOptions tls;
+
     @Option(names = "--threads", description = "Event-loop threads (default: one per core, ${DEFAULT-VALUE}).")
     int threads = RelayConfig.defaults().threads();
 
@@ -103,7 +107,8 @@ final class ServerCommand implements Callable<Integer> {
                 .withTokens(tokens())
                 .withTrustedProxies(Cidr.parseAll(trustedProxies))
                 .withMaxTunnelsPerAgent(maxTunnelsPerAgent)
-                .withMaxStreamsPerTunnel(maxStreamsPerTunnel);
+                .withMaxStreamsPerTunnel(maxStreamsPerTunnel)
+                .withTls(tls.tls());
         Options.checkPort(port, "--port");
         Relay relay = Relay.start(config);
         Signals.onStop(() -> {

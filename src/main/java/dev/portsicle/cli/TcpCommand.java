@@ -27,10 +27,14 @@ final class TcpCommand implements Callable<Integer> {
     @Mixin
     AgentOptions agentOptions = new AgentOptions();
 
+    @Mixin
+    RelayTrustOptions trust;
+
     @Override
     public Integer call() throws Exception {
         Options.checkPort(port, "PORT");
-        AgentConfig config = agentOptions.applyTo(AgentConfig.tcp(URI.create(server.trim()), localHost, port), null);
+        AgentConfig config = agentOptions.applyTo(AgentConfig.tcp(URI.create(server.trim()), localHost, port), null)
+                .withTrust(trust.trust());
         config.tunnelUri(); // rejects a malformed relay URL before anything starts
         Agent agent = Agent.start(config);
         Signals.onStop(() -> {

@@ -17,7 +17,8 @@ record PublicUrls(String scheme, String authority, String domain) {
             return new PublicUrls(uri.getScheme(), uri.getRawAuthority(), config.domain());
         }
         String host = agentUpgrade.headers().get(HttpHeaderNames.HOST);
-        return new PublicUrls("http", host == null || host.isBlank() ? localAuthority : host, config.domain());
+        String scheme = config.tls() == null ? "http" : "https";
+        return new PublicUrls(scheme, host == null || host.isBlank() ? localAuthority : host, config.domain());
     }
 
     String forTunnel(String id) {

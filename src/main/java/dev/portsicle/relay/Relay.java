@@ -24,11 +24,14 @@ public final class Relay implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel server;
+    /** The plain-HTTP port that redirects to HTTPS, or null. */
+    private final Channel redirect;
     private final RelayContext context;
 
-    private Relay(EventLoopGroup group, Channel server, RelayContext context) {
+    private Relay(EventLoopGroup group, Channel server, Channel redirect, RelayContext context) {
         this.group = group;
         this.server = server;
+        this.redirect = redirect;
         this.context = context;
     }
 
@@ -52,8 +55,11 @@ public final class Relay implements AutoCloseable {
                     .bind(config.bindHost(), config.port())
                     .sync()
                     .channel();
-            Relay relay = new Relay(group, server, context);
-            log.info("relay listening on {} ({})", relay.address(), transport.name().toLowerCase());
+            Channel redirect = config.tls() == null || config.tls().redirectPort() == null ? null
+                    : startRedirect(config, transport, group, ((InetSocketAddress) server.localAddress()).getPort());
+            Relay relay = new Relay(group, server, redirect, context);
+            log.info("relay listening on {} ({}{})", relay.address(), config.tls() == null ? "" : "https, ",
+                    transport.name().toLowerCase());
             if (config.tokens() == null && !relay.address().getAddress().isLoopbackAddress()) {
                 log.warn("open relay: anyone who can reach {} may open tunnels through it; "
                          + "give agents tokens with --tokens FILE or PORTSICLE_TOKENS", relay.address());
@@ -65,12 +71,30 @@ public final class Relay implements AutoCloseable {
         }
     }
 
+    private static Channel startRedirect(RelayConfig config, Transport transport, EventLoopGroup group, int httpsPort)
+            throws InterruptedException {
+        Channel redirect = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .childHandler(HttpsRedirect.initializer(config, httpsPort))
+                .bind(config.bindHost(), config.tls().redirectPort())
+                .sync()
+                .channel();
+        log.info("redirecting plain HTTP on {} to https", redirect.localAddress());
+        return redirect;
+    }
+
     public InetSocketAddress address() {
         return (InetSocketAddress) server.localAddress();
     }
 
     public int port() {
         return address().getPort();
+    }
+
+    /** The port that redirects plain HTTP to HTTPS; -1 when there is none. */
+    public int redirectPort() {
+        return redirect == null ? -1 : ((InetSocketAddress) redirect.localAddress()).getPort();
     }
 
     /** Tunnels bound right now. */
@@ -87,6 +111,9 @@ public final class Relay implements AutoCloseable {
     public boolean drain(Duration grace) throws InterruptedException {
         context.inFlight().startDraining();
         server.close().syncUninterruptibly();
+        if (redirect != null) {
+            redirect.close().syncUninterruptibly();
+        }
         log.info("draining: {} exchange(s) in flight, up to {} s", context.inFlight().count(), grace.toSeconds());
         context.visitors().forEach(visitor -> visitor.pipeline().fireUserEventTriggered(VisitorHandler.DRAIN));
         boolean finished = context.inFlight().awaitIdle(grace);
@@ -104,6 +131,9 @@ public final class Relay implements AutoCloseable {
             return;
         }
         server.close().syncUninterruptibly();
+        if (redirect != null) {
+            redirect.close().syncUninterruptibly();
+        }
         // Connections first, while every event loop still runs: a stream's last message may be on its way
         // to a visitor's loop, and a loop that stopped would drop it unreleased. A short quiet period then
         // lets such hand-overs land before the loops end.

@@ -27,6 +27,10 @@ final class RelayInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        RelayTls tls = relay.config().tls();
+        if (tls != null) {
+            ch.pipeline().addLast(tls.context().newHandler(ch.alloc()));
+        }
         // The idle clock watches the socket itself, below the codec, where every read ends in a read-complete.
         ch.pipeline().addLast(
                 new IdleStateHandler(0, 0, relay.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));

@@ -111,7 +111,8 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
                 send(request, page, !hasBody);
                 return;
             }
-            exchange = new Exchange(ctx.channel(), request, route, visitor, "http", this);
+            String scheme = relay.config().tls() == null ? "http" : "https";
+            exchange = new Exchange(ctx.channel(), request, route, visitor, scheme, this);
             relay.inFlight().begin();
             exchange.start();
         }

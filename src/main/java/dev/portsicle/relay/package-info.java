@@ -3,8 +3,9 @@
  * {@code /_portsicle/tunnel}); each visitor request is routed to a tunnel and carried as a stream of
  * the owning agent's session.
  *
- * <p>Visitor pipeline, in order: {@code IdleStateHandler}, the {@link dev.portsicle.relay.HeaderTimeout}
- * byte watch, {@code HttpServerCodec}, the {@code HeaderTimeout} head watch, {@link dev.portsicle.net.MessageReads} (one decoded
+ * <p>Visitor pipeline, in order: {@code SslHandler} (with {@link dev.portsicle.relay.RelayTls}),
+ * {@code IdleStateHandler}, the {@link dev.portsicle.relay.HeaderTimeout} byte watch, {@code HttpServerCodec},
+ * the {@code HeaderTimeout} head watch, {@link dev.portsicle.net.MessageReads} (one decoded
  * message per read), {@link dev.portsicle.relay.VisitorHandler}. An agent's connection is the same
  * pipeline until its upgrade, then: WebSocket codec, {@code WebSocketFrameAggregator},
  * {@link dev.portsicle.protocol.WebSocketBytesCodec}, HTTP/2 codec and multiplexer,

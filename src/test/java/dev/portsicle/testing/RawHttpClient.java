@@ -85,21 +85,31 @@ public final class RawHttpClient implements AutoCloseable {
     private final String peer;
 
     public RawHttpClient(String host, int port) throws IOException {
-        this(host, port, null);
+        this(connect(host, port, null));
     }
 
     /** A client whose connection comes from {@code localHost} (e.g. 127.0.0.2: another visitor address). */
     public RawHttpClient(String host, int port, String localHost) throws IOException {
-        socket = new Socket();
-        if (localHost != null) {
-            socket.bind(new InetSocketAddress(localHost, 0));
-        }
-        socket.connect(new InetSocketAddress(host, port), 5000);
+        this(connect(host, port, localHost));
+    }
+
+    /** A client on a socket already connected, e.g. a TLS one. */
+    public RawHttpClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(DEFAULT_TIMEOUT_MILLIS);
         socket.setTcpNoDelay(true);
         in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
         out = socket.getOutputStream();
-        peer = host + ":" + port;
+        peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+    }
+
+    private static Socket connect(String host, int port, String localHost) throws IOException {
+        Socket socket = new Socket();
+        if (localHost != null) {
+            socket.bind(new InetSocketAddress(localHost, 0));
+        }
+        socket.connect(new InetSocketAddress(host, port), 5000);
+        return socket;
     }
 
     /** A client to the host and port of {@code url} (port 80 when it has none). */
