@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Idle tunnels (issue 6): what N idle tunnels cost a relay. A real relay (./portsicle server), a real
+# agent with one busy tunnel in front of nginx, and IDLE_TUNNELS simulated agents (bench/IdleTunnels.java:
+# one session each, hello, bind, then only the HTTP/2 acks that keep a session alive). Prints the relay's
+# RSS before and with the idle tunnels, and the latency of the busy tunnel while they are held.
+set -euo pipefail
+
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+COUNT="${IDLE_TUNNELS:-10000}"         # simulated agents, one tunnel each
+HOLD="${IDLE_HOLD:-60}"                # seconds they stay after all are bound (longer than a heartbeat timeout)
+DURATION="${BENCH_DURATION:-10s}"      # wrk run against the busy tunnel while the idle ones are held
+
+install_traps
+make_workdir
+need_commands nginx:nginx wrk:wrk curl:curl setsid:util-linux
+need_java
+build_portsicle
+# Each simulated agent is a connection: one fd in the relay, one in the simulator (separate processes).
+ulimit -n "$(( COUNT + 4096 ))" 2>/dev/null || die "cannot raise the open-files limit to $(( COUNT + 4096 ))"
+
+mkdir -p "$WORK/www"
+make_file "$WORK/www/1k.bin" 1024
+SINK_PORT="$(free_port)" ORIGIN_PORT="$(free_port)" PT_PORT="$(free_port)"
+origin_nginx_conf "$ORIGIN_PORT" "$SINK_PORT" "" >"$WORK/origin.conf"
+start_nginx origin "$WORK/origin.conf" "$ORIGIN_PORT"
+
+start_bg pt-relay "$ROOT/portsicle" server --port "$PT_PORT" --bind 127.0.0.1 --secret-file "$WORK/relay.secret"
+RELAY_PID=$BG_PID
+wait_port "$PT_PORT" "portsicle relay" 60
+start_bg pt-agent "$ROOT/portsicle" http -p "$ORIGIN_PORT" --server "http://127.0.0.1:$PT_PORT"
+line="$(wait_line "$WORK/pt-agent.log" '^Your public url: ' 'portsicle agent' 60)"
+URL="${line#Your public url: }1k.bin"
+curl -sS --max-time 20 -o /dev/null "$URL" || die "the tunnel does not serve; see $WORK/*.log"
+
+wrk -t1 -c8 -d5s "$URL" >/dev/null # warm-up
+latency() { wrk -t1 -c8 -d"$DURATION" --latency "$URL" | awk '/Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print r " req/s, p50 " p50 ", p99 " p99}'; }
+BEFORE_RSS="$(proc_rss_kib "$RELAY_PID")"
+BEFORE_LAT="$(latency)"
+log "before: relay $(( BEFORE_RSS / 1024 )) MiB; busy tunnel: $BEFORE_LAT"
+
+mkdir -p "$WORK/classes"
+javac -d "$WORK/classes" "$BENCH_DIR/IdleTunnels.java" || die "could not compile bench/IdleTunnels.java"
+start_bg idle java -Xmx1g -cp "$WORK/classes" IdleTunnels "$PT_PORT" "$COUNT" "$HOLD"
+line="$(wait_line "$WORK/idle.log" '^bound ' 'IdleTunnels' 600)"
+log "$line"
+sleep 15 # past a heartbeat interval, so pings and acks are part of the picture
+kill -0 "$RELAY_PID" 2>/dev/null || die "the relay died; see $WORK/pt-relay.log"
+WITH_RSS="$(proc_rss_kib "$RELAY_PID")"
+WITH_LAT="$(latency)"
+WITH_FDS="$(proc_fds "$RELAY_PID")"
+line="$(wait_line "$WORK/idle.log" '^still up' 'IdleTunnels' $(( HOLD + 60 )))"
+
+printf '\n| relay | RSS MiB | busy tunnel (wrk -t1 -c8) |\n|---|---|---|\n'
+printf '| no idle tunnels | %d | %s |\n' "$(( BEFORE_RSS / 1024 ))" "$BEFORE_LAT"
+printf '| %s | %d | %s |\n' "${COUNT} idle tunnels (${WITH_FDS} fds)" "$(( WITH_RSS / 1024 ))" "$WITH_LAT"
+printf '\nIdleTunnels: %s\n' "$line"
