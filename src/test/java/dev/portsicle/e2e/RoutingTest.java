@@ -74,6 +74,11 @@ class RoutingTest {
     }
 
     @Test
+    void publicUrlIsAPathUnderTheRelayWithARandomId() {
+        assertThat(tunnel.url).matches("http://127\\.0\\.0\\.1:\\d+/[a-z2-7]{13}/");
+    }
+
+    @Test
     void theBareIdRedirectsToItsDirectoryKeepingTheQuery() throws Exception {
         try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
             client.send("GET /" + id + " HTTP/1.1\r\nHost: relay.test\r\n\r\n");
