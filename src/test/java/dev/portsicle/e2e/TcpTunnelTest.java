@@ -35,6 +35,10 @@ class TcpTunnelTest {
             while (!echo.isClosed()) {
                 try {
                     Socket socket = echo.accept();
+                    if (echo.isClosed()) {
+                        socket.close(); // a connection that raced with close(): the service is down
+                        return;
+                    }
                     threads.execute(() -> {
                         try (socket) {
                             socket.getInputStream().transferTo(socket.getOutputStream()); // until our input ends

@@ -236,11 +236,20 @@ public final class Origin implements AutoCloseable {
                 Socket socket = server.accept();
                 connections.incrementAndGet();
                 sockets.add(socket);
-                threads.execute(() -> serve(socket));
+                if (server.isClosed()) {
+                    // accept() can still hand out a connection that raced with close(), after close()
+                    // closed the ones it knew: a crashed server must not leave one open and silent.
+                    closeQuietly(socket);
+                    return;
+                }
+                try {
+                    threads.execute(() -> serve(socket));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    closeQuietly(socket);
+                    return; // closing
+                }
             } catch (IOException e) {
                 return; // closed
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                return; // closing
             }
         }
     }
