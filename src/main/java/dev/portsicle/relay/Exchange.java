@@ -99,7 +99,7 @@ final class Exchange {
             }
             StreamHeaders.Open open = new StreamHeaders.Open(StreamHeaders.KIND_HTTP, route.tunnel().id(), from.text());
             stream.write(new DefaultHttp2HeadersFrame(open.toHeaders()));
-            Forwarding.forward(request, stream, visitor, this::abort);
+            Forwarding.forward(request, stream, visitor, this::requestLost);
             stream.read(); // the agent's answer
         }));
     }
@@ -116,16 +116,16 @@ final class Exchange {
             return;
         }
         if (content instanceof LastHttpContent) {
-            // Done once handed over: writes to the stream leave in order, and a failed one aborts.
+            // Done once handed over: writes to the stream leave in order, and a failed one is answered.
             requestDone = true;
             stream.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
-                    abort();
+                    requestLost();
                 }
             });
             maybeFinish();
         } else {
-            Forwarding.forward(content, stream, visitor, this::abort);
+            Forwarding.forward(content, stream, visitor, this::requestLost);
         }
     }
 
@@ -244,9 +244,18 @@ final class Exchange {
         }
         if (responseStarted) {
             abort();
+        } else if (route.tunnel().session().channel().isActive()) {
+            answerError(HttpResponseStatus.BAD_GATEWAY, "The tunnel's agent ended this exchange before the local "
+                    + "server answered.");
         } else {
-            answerError(HttpResponseStatus.BAD_GATEWAY, "The tunnel's agent went away before the local server answered.");
+            answerError(HttpResponseStatus.SERVICE_UNAVAILABLE, "Tunnel reconnecting: its agent went away before "
+                    + "the local server answered. Try again in a few seconds.");
         }
+    }
+
+    /** The request could not be written to the stream (its session ended): answered as a stream that closed. */
+    private void requestLost() {
+        onVisitorLoop(this::streamClosed);
     }
 
     /** The visitor went away: stop the stream so the agent stops too. */
