@@ -206,9 +206,17 @@ final class Exchange {
         finish();
         log.info("{} {} {} 101 (upgraded)", route.tunnel().id(), method, target);
         done.upgraded();
-        stream.pipeline().remove(HttpClientCodec.class);
-        stream.pipeline().remove(StreamHandler.class);
-        BytePipe.join(visitor, BytePipe.End.SOCKET, stream, BytePipe.End.always(StreamBytesCodec::end));
+        // The stream's pipeline changes on the stream's own event loop: a decoder taken out from another
+        // thread while bytes pass through it could keep what it held.
+        try {
+            stream.eventLoop().execute(() -> {
+                stream.pipeline().remove(HttpClientCodec.class);
+                stream.pipeline().remove(StreamHandler.class);
+                BytePipe.join(visitor, BytePipe.End.SOCKET, stream, BytePipe.End.always(StreamBytesCodec::end));
+            });
+        } catch (RejectedExecutionException e) {
+            visitor.close(); // the relay is closing
+        }
     }
 
     private void maybeFinish() {
