@@ -33,7 +33,7 @@ import io.netty.util.ReferenceCountUtil;
 final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     /** Request heads arrive from the relay, which already enforced the visitor limits. */
     private static final HttpDecoderConfig REQUEST_DECODER = new HttpDecoderConfig()
-            .setMaxInitialLineLength(64 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(64 * 1024);
+            .setMaxInitialLineLength(64 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(Transport.CHUNK);
 
     /** What the session tells the {@link Agent}. */
     interface Events {

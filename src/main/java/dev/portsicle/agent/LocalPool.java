@@ -25,7 +25,7 @@ import io.netty.util.concurrent.Future;
  */
 final class LocalPool implements AutoCloseable {
     private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig()
-            .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(64 * 1024);
+            .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(Transport.CHUNK);
     private static final AttributeKey<LocalExchange> EXCHANGE = AttributeKey.valueOf("portsicle.exchange");
 
     private final SimpleChannelPool pool;
@@ -36,6 +36,7 @@ final class LocalPool implements AutoCloseable {
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, Transport.reads())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .remoteAddress(host, port);
         pool = new SimpleChannelPool(bootstrap, new AbstractChannelPoolHandler() {

@@ -1,8 +1,10 @@
 package dev.portsicle.net;
 
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -24,6 +26,18 @@ public enum Transport {
     Transport(Class<? extends ServerChannel> serverChannel, Class<? extends SocketChannel> socketChannel) {
         this.serverChannel = serverChannel;
         this.socketChannel = socketChannel;
+    }
+
+    /**
+     * The most one socket read takes, and so the largest body piece that moves through a tunnel at once
+     * (decoders' chunks and HTTP/2 frames are sized to match): big enough that a fast transfer costs a
+     * few hand-offs per MiB, not dozens, small enough that a thousand streams in flight fit in memory.
+     */
+    public static final int CHUNK = 256 * 1024;
+
+    /** Socket reads that grow from small (requests) up to {@link #CHUNK} (bulk transfers). */
+    public static RecvByteBufAllocator reads() {
+        return new AdaptiveRecvByteBufAllocator(64, 16 * 1024, CHUNK);
     }
 
     public static Transport best() {

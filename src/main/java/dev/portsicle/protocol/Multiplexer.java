@@ -1,5 +1,6 @@
 package dev.portsicle.protocol;
 
+import dev.portsicle.net.Transport;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
@@ -45,7 +46,8 @@ public final class Multiplexer {
         Http2Settings settings = new Http2Settings()
                 .initialWindowSize(STREAM_WINDOW)
                 .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
-                .maxHeaderListSize(MAX_HEADER_LIST);
+                .maxHeaderListSize(MAX_HEADER_LIST)
+                .maxFrameSize(Transport.CHUNK);
         if (!server) {
             settings.pushEnabled(false); // only a client may send this setting
         }

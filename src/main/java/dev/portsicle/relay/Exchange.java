@@ -4,6 +4,7 @@ import dev.portsicle.net.LingeringClose;
 import dev.portsicle.net.BytePipe;
 import dev.portsicle.net.Forwarding;
 import dev.portsicle.net.MessageReads;
+import dev.portsicle.net.Transport;
 import dev.portsicle.protocol.StreamBytesCodec;
 import dev.portsicle.protocol.StreamHeaders;
 import io.netty.channel.Channel;
@@ -41,7 +42,7 @@ final class Exchange {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
     /** Response heads from the agent are the local server's: allow what a browser would. */
     private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig()
-            .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(64 * 1024);
+            .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(Transport.CHUNK);
 
     /** Told when the exchange is over, whether the visitor connection may carry another request. */
     interface Done {

@@ -51,6 +51,7 @@ public final class Relay implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.reads())
                     .childHandler(new RelayInitializer(context))
                     .bind(config.bindHost(), config.port())
                     .sync()

@@ -1,5 +1,6 @@
 package dev.portsicle.relay;
 
+import dev.portsicle.net.Transport;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -22,7 +23,7 @@ final class RelayInitializer extends ChannelInitializer<SocketChannel> {
         this.decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxInitialLine())
                 .setMaxHeaderSize(config.maxHeadSize())
-                .setMaxChunkSize(64 * 1024);
+                .setMaxChunkSize(Transport.CHUNK);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.portsicle.relay;
 import dev.portsicle.net.BytePipe;
 import dev.portsicle.net.Forwarding;
 import dev.portsicle.net.MessageReads;
+import dev.portsicle.net.Transport;
 import dev.portsicle.protocol.StreamBytesCodec;
 import dev.portsicle.protocol.StreamHeaders;
 import io.netty.bootstrap.ServerBootstrap;
@@ -51,6 +52,7 @@ final class TcpTunnels {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.reads())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
