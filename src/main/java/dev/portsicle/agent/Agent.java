@@ -98,10 +98,10 @@ public final class Agent implements AutoCloseable {
                         ch.pipeline().addLast(
                                 new HttpClientCodec(),
                                 new HttpObjectAggregator(64 * 1024),
-                                new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                                        .webSocketUri(tunnelUri)
-                                        .customHeaders(upgradeHeaders())
-                                        .maxFramePayloadLength(Protocol.MAX_WEBSOCKET_FRAME)
+                                new WebSocketClientProtocolHandler(
+                                        new RelayHandshaker(tunnelUri, ssl != null, upgradeHeaders(),
+                                                Protocol.MAX_WEBSOCKET_FRAME),
+                                        WebSocketClientProtocolConfig.newBuilder()
                                         .handshakeTimeoutMillis(10_000)
                                         .dropPongFrames(true)
                                         .build()),
