@@ -17,12 +17,15 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        LogOutput.install();
         CommandLine cli = new CommandLine(new Main())
                 // Bad input is the user's to fix: say what is wrong, no stack trace.
                 .setExecutionExceptionHandler((e, commandLine, parsed) -> {
                     commandLine.getErr().println("portsicle: " + e.getMessage());
                     return 2;
                 });
-        System.exit(cli.execute(args));
+        int code = cli.execute(args);
+        LogOutput.flushNow();
+        System.exit(code);
     }
 }

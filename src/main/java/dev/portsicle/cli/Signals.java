@@ -14,12 +14,14 @@ final class Signals {
             Signal.handle(new Signal(name), signal -> {
                 if (stopping) {
                     System.err.println("portsicle: stopping now");
+                    LogOutput.flushNow();
                     Runtime.getRuntime().halt(130);
                 }
                 stopping = true;
                 System.err.println("portsicle: stopping (again to stop at once)");
                 Thread stopper = new Thread(() -> {
                     gracefulStop.run();
+                    LogOutput.flushNow();
                     Runtime.getRuntime().halt(0);
                 }, "graceful-stop");
                 stopper.start();
