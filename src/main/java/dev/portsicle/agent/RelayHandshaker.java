@@ -14,7 +14,8 @@ import java.net.URI;
  * <p>RFC 6455 makes clients mask every frame with a random key so that a plain-text intermediary that
  * misreads the stream as HTTP cannot be fed a request an attacker wrote. Over TLS no intermediary sees
  * the bytes, so the agent sends the key zero there: still a masked frame to the relay, with none of the
- * per-byte work (a quarter of a download's time here). Over plain ws:// the key is random, as the RFC says.
+ * per-byte work. Over plain ws:// the key is random, as the RFC says, and {@link MaskingFrameEncoder} does
+ * the masking.
  */
 final class RelayHandshaker extends WebSocketClientHandshaker13 {
     private static final long FORCE_CLOSE_MILLIS = 10_000;
@@ -27,6 +28,6 @@ final class RelayHandshaker extends WebSocketClientHandshaker13 {
 
     @Override
     protected WebSocketFrameEncoder newWebSocketEncoder() {
-        return tls ? new WebSocket13FrameEncoder(() -> 0) : new WebSocket13FrameEncoder(true);
+        return tls ? new WebSocket13FrameEncoder(() -> 0) : new MaskingFrameEncoder();
     }
 }
