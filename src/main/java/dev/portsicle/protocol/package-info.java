@@ -25,6 +25,9 @@
  * or raw bytes after an upgrade or in a TCP tunnel), END_STREAM is a half-close and RST_STREAM an
  * abort. HTTP/2 gives every stream its own flow-control window, so a slow visitor slows only its own
  * stream ({@link Multiplexer}). {@link StreamBytesCodec} turns a stream's frames into plain bytes so
- * the ordinary HTTP/1.1 codecs of Netty run on top of it.
+ * the ordinary HTTP/1.1 codecs of Netty run on top of it. Frames are up to 256 KiB
+ * ({@code Transport.CHUNK}), the size of a socket read, so a body moves in few pieces. As a WebSocket
+ * client the agent masks its frames: with random keys over ws://, with the key zero over wss://, where
+ * no intermediary sees the bytes (the relay accepts both as RFC 6455 masked frames).
  */
 package dev.portsicle.protocol;
