@@ -16,8 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Netty masks eight bytes at a time through {@code ByteBuf} calls that each check bounds and the
  * reference count: under a download that was 60% of the agent's time. Binary frames are copied here into
- * one buffer in a single pass and masked in place through a {@link ByteBuffer}, whose bounds checks the
- * JIT lifts out of the loop. Other frames (control messages, pings, close) go through Netty unchanged.
+ * one direct buffer, a piece at a time, and masked in place through a {@link ByteBuffer}, whose bounds
+ * checks the JIT lifts out of the loop. Other frames (control messages, pings, close) go through Netty unchanged.
  */
 final class MaskingFrameEncoder extends WebSocket13FrameEncoder {
     private static final int FIN_BINARY = 0x80 | 0x2;
@@ -48,7 +48,9 @@ final class MaskingFrameEncoder extends WebSocket13FrameEncoder {
             }
             frame.writeInt(mask);
             int start = frame.writerIndex();
-            frame.writeBytes(data, data.readerIndex(), length);
+            // getBytes copies piece by piece; writeBytes would first merge a composite into a heap array
+            data.getBytes(data.readerIndex(), frame, start, length);
+            frame.writerIndex(start + length);
             mask(frame.nioBuffer(start, length), mask);
             out.add(frame);
             frame = null;
