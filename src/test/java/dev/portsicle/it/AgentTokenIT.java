@@ -1,5 +1,6 @@
 package dev.portsicle.it;
 
+import dev.portsicle.testing.Conditions;
 import dev.portsicle.testing.Origin;
 import dev.portsicle.testing.PortsicleProcess;
 import dev.portsicle.testing.RawHttpClient;
@@ -80,7 +81,8 @@ class AgentTokenIT {
         int fromFile = relay("relay-file", Map.of(), "--tokens", file.toString());
         String url = agent("agent-env", fromFile, Map.of("PORTSICLE_TOKEN", TOKEN)).awaitPublicUrl(START);
         assertThat(get(url).bodyText()).isEqualTo("GET /hello");
-        assertThat(log("relay-file")).contains("as it-user").doesNotContain(TOKEN);
+        Conditions.awaitLog(logs.resolve("AgentTokenIT-relay-file.log"), "as it-user");
+        assertThat(log("relay-file")).doesNotContain(TOKEN);
 
         int fromEnv = relay("relay-env", Map.of("PORTSICLE_TOKENS", "another-token-000000000; " + TOKEN));
         String url2 = agent("agent-flag", fromEnv, Map.of(), "--token", TOKEN).awaitPublicUrl(START);

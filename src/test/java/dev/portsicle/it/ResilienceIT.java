@@ -74,7 +74,7 @@ class ResilienceIT {
         relay = startRelay(relayLog(2));
         Duration back = Conditions.await("the same URL serves again", Duration.ofSeconds(30), () -> get().status() == 200);
         assertThat(back).as("after the relay returned").isLessThan(Duration.ofSeconds(10));
-        assertThat(Files.readString(agentLog())).contains("tunnel back online: " + url);
+        Conditions.awaitLog(agentLog(), "tunnel back online: " + url);
     }
 
     @Test
@@ -82,7 +82,7 @@ class ResilienceIT {
         agent.signal("STOP");
         Conditions.await("the relay marks the tunnel offline", HEARTBEAT_TIMEOUT.plus(SLACK),
                 () -> Files.readString(relayLog(1)).contains("tunnel " + tunnelId() + " offline"));
-        assertThat(Files.readString(relayLog(1))).contains("silent for 30 s: disconnecting it");
+        Conditions.awaitLog(relayLog(1), "silent for 30 s: disconnecting it");
 
         long start = System.nanoTime();
         RawResponse away = get();
@@ -92,7 +92,7 @@ class ResilienceIT {
 
         agent.signal("CONT");
         Conditions.await("the same URL serves again", Duration.ofSeconds(30), () -> get().status() == 200);
-        assertThat(Files.readString(agentLog())).contains("tunnel back online: " + url);
+        Conditions.awaitLog(agentLog(), "tunnel back online: " + url);
     }
 
     @Test
@@ -105,7 +105,7 @@ class ResilienceIT {
 
         relay.signal("CONT");
         Conditions.await("the same URL serves again", Duration.ofSeconds(40), () -> get().status() == 200);
-        assertThat(Files.readString(agentLog())).contains("tunnel back online: " + url);
+        Conditions.awaitLog(agentLog(), "tunnel back online: " + url);
     }
 
     private PortsicleProcess startRelay(Path log) throws Exception {

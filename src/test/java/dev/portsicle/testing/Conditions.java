@@ -1,5 +1,7 @@
 package dev.portsicle.testing;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -47,6 +49,16 @@ public final class Conditions {
         T value = (T) result[0];
         return value;
     }
+
+    /**
+     * Waits until the log file {@code log} says {@code text}: a Portsicle process writes its log out ten
+     * times a second, so a line may come a moment after what it tells of.
+     */
+    public static void awaitLog(Path log, String text) throws InterruptedException {
+        await(log.getFileName() + " says \"" + text + "\"", LOG_DELAY, () -> Files.readString(log).contains(text));
+    }
+
+    private static final Duration LOG_DELAY = Duration.ofSeconds(5);
 
     private Conditions() {
     }
