@@ -251,24 +251,26 @@ run_upload() {
   fi
 }
 
+# An unrecorded wrk run before a measurement (JIT, pools, caches): warm_up SYSTEM FILE DURATION
+warm_up() {
+  local s="$1" hdr=()
+  [ -n "${HOSTHDR[$s]:-}" ] && hdr=(-H "Host: ${HOSTHDR[$s]}")
+  wrk -t"$THREADS" -c"$CONNS" -d"$3" "${hdr[@]}" "${URL[$s]}$2" >/dev/null 2>&1 || true
+}
+
 STARTED="$(date '+%Y-%m-%d %H:%M:%S %Z')"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 # Interleaved: each kind of measurement runs against every system in turn before the next kind.
 for s in $SYSTEMS; do
   log "$s: warm-up ($WARMUP)"
-  hdr=(); [ -n "${HOSTHDR[$s]:-}" ] && hdr=(-H "Host: ${HOSTHDR[$s]}")
-  wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "${hdr[@]}" "${URL[$s]}1k.bin" >/dev/null 2>&1 || true
+  warm_up "$s" 1k.bin "$WARMUP"
   run_wrk "$s" 1k.bin 1k measure-processes
 done
 # The 100 KiB run gets a warm-up of its own (a third of the first): bulk bodies take other code paths,
 # which a JIT-compiled system would otherwise compile during the measurement.
 if [[ "$WARMUP" =~ ^([0-9]+)s$ ]]; then third=$(( BASH_REMATCH[1] / 3 )); else third=0; fi
 WARMUP_100K="${BENCH_WARMUP_100K:-$(( third > 1 ? third : 1 ))s}"
-for s in $SYSTEMS; do
-  hdr=(); [ -n "${HOSTHDR[$s]:-}" ] && hdr=(-H "Host: ${HOSTHDR[$s]}")
-  wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP_100K" "${hdr[@]}" "${URL[$s]}100k.bin" >/dev/null 2>&1 || true
-  run_wrk "$s" 100k.bin 100k
-done
+for s in $SYSTEMS; do warm_up "$s" 100k.bin "$WARMUP_100K"; run_wrk "$s" 100k.bin 100k; done
 for s in $SYSTEMS; do run_download "$s"; done
 for s in $SYSTEMS; do run_upload "$s"; done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
