@@ -17,7 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Netty masks eight bytes at a time through {@code ByteBuf} calls that each check bounds and the
  * reference count: under a download that was 60% of the agent's time. Binary frames are copied here into
  * one direct buffer, a piece at a time, and masked in place through a {@link ByteBuffer}, whose bounds
- * checks the JIT lifts out of the loop. Other frames (control messages, pings, close) go through Netty unchanged.
+ * checks the JIT lifts out of the loop. Other frames (control messages, pings, close) go through Netty
+ * unchanged.
  */
 final class MaskingFrameEncoder extends WebSocket13FrameEncoder {
     private static final int FIN_BINARY = 0x80 | 0x2;
@@ -62,8 +63,8 @@ final class MaskingFrameEncoder extends WebSocket13FrameEncoder {
     }
 
     /** XORs {@code bytes} in place with the four-byte key repeated, as RFC 6455 section 5.3 says. */
-    static void mask(ByteBuffer bytes, int key) {
-        ByteBuffer view = bytes.duplicate().order(ByteOrder.BIG_ENDIAN);
+    private static void mask(ByteBuffer bytes, int key) {
+        ByteBuffer view = bytes.order(ByteOrder.BIG_ENDIAN); // the frame's own view: ours to set
         long longKey = (key & 0xFFFFFFFFL) | ((long) key << 32);
         int length = view.remaining();
         int base = view.position();

@@ -7,10 +7,10 @@ import java.io.PrintStream;
 
 /**
  * Standard error, where the log goes, through a buffer that is written out ten times a second and before
- * the process ends. The logger (slf4j-simple) flushes after every line, and a write per line (the agent logs a line per
- * request) cost the agent about 5% of its time under load; a person reading the log does not notice a
- * tenth of a second. So {@link #flush()} here waits for the next tick, and {@link #flushNow()} is the
- * real thing.
+ * the process ends. The logger (slf4j-simple) flushes after every line, and a write per line (the agent
+ * logs a line per request) cost the agent about 5% of its time under load; a person reading the log
+ * does not notice a tenth of a second. So {@link #flush()} here waits for the next tick, and
+ * {@link #flushNow()} is the real thing.
  */
 final class LogOutput extends PrintStream {
     private static final long FLUSH_MILLIS = 100;

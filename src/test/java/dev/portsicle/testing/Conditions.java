@@ -8,6 +8,8 @@ import java.util.concurrent.Callable;
 /** Waiting on a condition with a deadline, instead of sleeping and hoping. */
 public final class Conditions {
     private static final long POLL_MILLIS = 20;
+    /** How long a log line may trail what it tells of, with room for a loaded machine. */
+    private static final Duration LOG_DELAY = Duration.ofSeconds(5);
 
     /** A condition to poll; it may throw (a refused connection is just "not yet"). */
     public interface Check {
@@ -57,8 +59,6 @@ public final class Conditions {
     public static void awaitLog(Path log, String text) throws InterruptedException {
         await(log.getFileName() + " says \"" + text + "\"", LOG_DELAY, () -> Files.readString(log).contains(text));
     }
-
-    private static final Duration LOG_DELAY = Duration.ofSeconds(5);
 
     private Conditions() {
     }
