@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +74,7 @@ final class AgentUpgrade {
             ChannelPipeline pipeline = channel.pipeline();
             pipeline.remove(MessageReads.class);
             pipeline.remove(IdleStateHandler.class);
+            pipeline.remove(FlushConsolidationHandler.class); // the session's multiplexer brings its own
             HeaderTimeout.removeFrom(pipeline);
             pipeline.remove(VisitorHandler.class);
             pipeline.addLast(new WebSocketFrameAggregator(Protocol.MAX_WEBSOCKET_FRAME),

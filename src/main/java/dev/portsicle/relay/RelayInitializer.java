@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import dev.portsicle.net.Forwarding;
 import dev.portsicle.net.MessageReads;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -32,6 +33,9 @@ final class RelayInitializer extends ChannelInitializer<SocketChannel> {
         if (tls != null) {
             ch.pipeline().addLast(tls.context().newHandler(ch.alloc()));
         }
+        // A response arrives from its stream in pieces (head, body, end), each flushed: flushing once per
+        // event-loop turn sends them in one write (and one TLS record) instead of one each.
+        ch.pipeline().addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         // The idle clock watches the socket itself, below the codec, where every read ends in a read-complete.
         ch.pipeline().addLast(
                 new IdleStateHandler(0, 0, relay.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
