@@ -41,7 +41,7 @@ final class RelayInitializer extends ChannelInitializer<SocketChannel> {
                 new IdleStateHandler(0, 0, relay.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         ch.pipeline().addLast(CODEC, new HttpServerCodec(decoder));
         new HeaderTimeout(relay.config().headerTimeout()).addAround(ch.pipeline(), CODEC);
-        MessageReads.addTo(ch.pipeline());
+        MessageReads.addWithReadAheadTo(ch.pipeline());
         ch.pipeline().addLast(Forwarding.resumer(), new VisitorHandler(relay));
     }
 }
