@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +29,9 @@ class TunnelLiveResponsesTest {
     @AfterEach
     void stop() throws Exception {
         tunnel.close();
-        origin.close();
+        if (origin != null) {
+            origin.close();
+        }
     }
 
     @Test
@@ -59,6 +63,28 @@ class TunnelLiveResponsesTest {
             assertThat(seen).contains("text/event-stream");
             firstSeen.countDown();
             assertThat(Streams.readUntil(in, "data: two")).contains("data: two");
+        }
+    }
+
+    @Test
+    void aVisitorWhoLeavesALongPollFreesTheLocalServerAtOnce() throws Exception {
+        try (ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            tunnel = TunnelFixture.start(local.getLocalPort());
+            URI url = URI.create(tunnel.url);
+            Socket visitor = new Socket(url.getHost(), url.getPort());
+            visitor.getOutputStream().write(("GET " + url.getPath() + "poll HTTP/1.1\r\nHost: h\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            try (Socket held = local.accept()) {
+                held.setSoTimeout(10_000);
+                Streams.readUntil(held.getInputStream(), "\r\n\r\n"); // the request is here; no answer: a long poll
+                visitor.close();
+                long left = System.nanoTime();
+                // the relay sees the visitor go although it has nothing to write, resets the stream, and the
+                // agent closes the local connection: nothing waits for an answer nobody will read
+                assertThat(held.getInputStream().read()).as("end of the local connection").isEqualTo(-1);
+                System.out.printf("local connection closed %.1f ms after the visitor left%n",
+                        (System.nanoTime() - left) / 1e6);
+            }
         }
     }
 
