@@ -23,7 +23,7 @@ import java.util.ArrayDeque;
  * <p>With read-ahead, a socket read is kept asked for while nothing is queued, even when no message is
  * wanted: what it brings waits here (one read's worth at most). On a keep-alive connection that answers
  * one request at a time this keeps epoll's read interest set between requests, instead of clearing and
- * setting it again (two {@code epoll_ctl} calls per request), and it sees a peer that goes away at once.
+ * setting it again (two {@code epoll_ctl} calls per request).
  */
 public final class MessageReads extends ChannelDuplexHandler {
     private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
