@@ -4,10 +4,11 @@
  * the owning agent's session.
  *
  * <p>Visitor pipeline, in order: {@code SslHandler} (with {@link dev.portsicle.relay.RelayTls}),
- * {@code IdleStateHandler}, the {@link dev.portsicle.relay.HeaderTimeout} byte watch, {@code HttpServerCodec},
- * the {@code HeaderTimeout} head watch, {@link dev.portsicle.net.MessageReads} (one decoded
- * message per read), {@link dev.portsicle.relay.VisitorHandler}. An agent's connection is the same
- * pipeline until its upgrade, then: WebSocket codec, {@code WebSocketFrameAggregator},
+ * {@code FlushConsolidationHandler} (one write per event-loop turn), {@code IdleStateHandler}, the
+ * {@link dev.portsicle.relay.HeaderTimeout} byte watch, {@code HttpServerCodec}, the {@code HeaderTimeout}
+ * head watch, {@link dev.portsicle.net.MessageReads} (one decoded message per read, reading one socket
+ * read ahead), {@link dev.portsicle.relay.VisitorHandler}. An agent's connection is the same pipeline
+ * (less the flush handler) until its upgrade, then: WebSocket codec, {@code WebSocketFrameAggregator},
  * {@link dev.portsicle.protocol.WebSocketBytesCodec}, HTTP/2 codec and multiplexer,
  * {@link dev.portsicle.relay.AgentSession}.
  */
