@@ -35,7 +35,8 @@ final class RelayInitializer extends ChannelInitializer<SocketChannel> {
         }
         // A response arrives from its stream in pieces (head, body, end), each flushed: flushing once per
         // event-loop turn sends them in one write (and one TLS record) instead of one each.
-        ch.pipeline().addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        ch.pipeline().addLast(
+                new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         // The idle clock watches the socket itself, below the codec, where every read ends in a read-complete.
         ch.pipeline().addLast(
                 new IdleStateHandler(0, 0, relay.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
