@@ -15,6 +15,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -84,6 +85,44 @@ class TunnelLiveResponsesTest {
                 assertThat(held.getInputStream().read()).as("end of the local connection").isEqualTo(-1);
                 System.out.printf("local connection closed %.1f ms after the visitor left%n",
                         (System.nanoTime() - left) / 1e6);
+            }
+        }
+    }
+
+    @Test
+    void aVisitorWhoLeavesAnUpgradedConnectionItStoppedReadingFreesTheLocalServer() throws Exception {
+        try (ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            tunnel = TunnelFixture.start(local.getLocalPort());
+            URI url = URI.create(tunnel.url);
+            Socket visitor = new Socket(url.getHost(), url.getPort());
+            visitor.getOutputStream().write(("GET " + url.getPath() + "live HTTP/1.1\r\nHost: h\r\n"
+                    + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            try (Socket held = local.accept()) {
+                Streams.readUntil(held.getInputStream(), "\r\n\r\n");
+                held.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                        + "Upgrade: websocket\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                visitor.setSoTimeout(10_000);
+                Streams.readUntil(visitor.getInputStream(), "\r\n\r\n");
+                // The local server writes far more than the stream's window and the sockets hold while the
+                // visitor reads nothing, so relay and agent both wait on it; then the visitor leaves.
+                CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
+                    byte[] chunk = new byte[64 * 1024];
+                    long written = 0;
+                    try {
+                        while (written < 1L << 30) {
+                            held.getOutputStream().write(chunk);
+                            written += chunk.length;
+                        }
+                    } catch (java.io.IOException e) {
+                        return written; // the agent closed the local connection
+                    }
+                    return -1L;
+                });
+                Thread.sleep(1000);
+                assertThat(writer).as("the local server is held up by the visitor").isNotDone();
+                visitor.close();
+                assertThat(writer.get(10, TimeUnit.SECONDS)).as("bytes written before the connection closed")
+                        .isPositive();
             }
         }
     }
