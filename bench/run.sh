@@ -133,9 +133,16 @@ if has portsicle; then
   [[ "${URL[portsicle]}" == */ ]] || URL[portsicle]="${URL[portsicle]}/"
 fi
 
+# host_header SYSTEM: the Host header the system is reached with (localtunnel's subdomain), as curl and
+# wrk arguments, in the caller's hdr array (empty for the others).
+host_header() {
+  hdr=()
+  if [ -n "${HOSTHDR[$1]:-}" ]; then hdr=(-H "Host: ${HOSTHDR[$1]}"); fi
+}
+
 # Every system must serve the same bytes before we time anything.
 for s in $SYSTEMS; do
-  hdr=(); [ -n "${HOSTHDR[$s]:-}" ] && hdr=(-H "Host: ${HOSTHDR[$s]}")
+  host_header "$s"
   got="$(curl -sS --max-time 20 "${hdr[@]}" "${URL[$s]}1k.bin" | sha256sum | cut -d' ' -f1)" || true
   [ "$got" = "$(sha256sum <"$WORK/www/1k.bin" | cut -d' ' -f1)" ] ||
     die "$s (${URL[$s]}1k.bin) does not serve the test file; see $WORK/*.log"
@@ -177,7 +184,7 @@ sample_rss() {  # sample_rss FILE STOPFILE
 # run_wrk SYSTEM FILE KEY [measure-processes]
 run_wrk() {
   local s="$1" file="$2" key="$3" procs="${4:-}" hdr=() out rps p50 p99 err
-  [ -n "${HOSTHDR[$s]:-}" ] && hdr=(-H "Host: ${HOSTHDR[$s]}")
+  host_header "$s"
   RELAY_PIDS="${RELAY[$s]:-}" AGENT_PIDS="${AGENT[$s]:-}"
   local c0r=0 c0a=0 sampler=""
   if [ -n "$procs" ]; then
@@ -218,7 +225,7 @@ FAILED=()
 # size and SHA-256 of what arrived.
 run_download() {
   local s="$1" hdr=() res code size speed sha
-  [ -n "${HOSTHDR[$s]:-}" ] && hdr=(-H "Host: ${HOSTHDR[$s]}")
+  host_header "$s"
   res="$(curl -sS --max-time 600 "${hdr[@]}" -o "$WORK/dl.bin" \
            -w '%{http_code} %{size_download} %{speed_download}' "${URL[$s]}big.bin" 2>&1)" || true
   read -r code size speed <<<"$res"
@@ -237,7 +244,7 @@ run_download() {
 # answers the byte count and SHA-256 it saw.
 run_upload() {
   local s="$1" hdr=() res code speed body
-  [ -n "${HOSTHDR[$s]:-}" ] && hdr=(-H "Host: ${HOSTHDR[$s]}")
+  host_header "$s"
   res="$(curl -sS --max-time 600 "${hdr[@]}" -H 'Expect:' -T "$WORK/www/big.bin" -o "$WORK/ul.json" \
            -w '%{http_code} %{speed_upload}' "${URL[$s]}upload" 2>&1)" || true
   read -r code speed <<<"$res"
@@ -254,7 +261,7 @@ run_upload() {
 # An unrecorded wrk run before a measurement (JIT, pools, caches): warm_up SYSTEM FILE DURATION
 warm_up() {
   local s="$1" hdr=()
-  [ -n "${HOSTHDR[$s]:-}" ] && hdr=(-H "Host: ${HOSTHDR[$s]}")
+  host_header "$s"
   wrk -t"$THREADS" -c"$CONNS" -d"$3" "${hdr[@]}" "${URL[$s]}$2" >/dev/null 2>&1 || true
 }
 
