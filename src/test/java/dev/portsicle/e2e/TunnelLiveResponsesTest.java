@@ -7,6 +7,7 @@ import dev.portsicle.testing.TunnelFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -69,14 +70,9 @@ class TunnelLiveResponsesTest {
 
     @Test
     void aVisitorWhoLeavesALongPollFreesTheLocalServerAtOnce() throws Exception {
-        try (ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            tunnel = TunnelFixture.start(local.getLocalPort());
-            URI url = URI.create(tunnel.url);
-            Socket visitor = new Socket(url.getHost(), url.getPort());
-            visitor.getOutputStream().write(("GET " + url.getPath() + "poll HTTP/1.1\r\nHost: h\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            try (Socket held = local.accept()) {
-                held.setSoTimeout(10_000);
+        try (ServerSocket local = rawLocalServer(); RawHttpClient visitor = RawHttpClient.to(tunnel.url)) {
+            visitor.send("GET /" + tunnel.tunnelId() + "/poll HTTP/1.1\r\nHost: h\r\n\r\n");
+            try (Socket held = accept(local)) {
                 Streams.readUntil(held.getInputStream(), "\r\n\r\n"); // the request is here; no answer: a long poll
                 visitor.close();
                 long left = System.nanoTime();
@@ -91,18 +87,14 @@ class TunnelLiveResponsesTest {
 
     @Test
     void aVisitorWhoLeavesAnUpgradedConnectionItStoppedReadingFreesTheLocalServer() throws Exception {
-        try (ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            tunnel = TunnelFixture.start(local.getLocalPort());
-            URI url = URI.create(tunnel.url);
-            Socket visitor = new Socket(url.getHost(), url.getPort());
-            visitor.getOutputStream().write(("GET " + url.getPath() + "live HTTP/1.1\r\nHost: h\r\n"
-                    + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            try (Socket held = local.accept()) {
+        try (ServerSocket local = rawLocalServer(); RawHttpClient visitor = RawHttpClient.to(tunnel.url)) {
+            visitor.send("GET /" + tunnel.tunnelId() + "/live HTTP/1.1\r\nHost: h\r\n"
+                    + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            try (Socket held = accept(local)) {
                 Streams.readUntil(held.getInputStream(), "\r\n\r\n");
                 held.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
                         + "Upgrade: websocket\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                visitor.setSoTimeout(10_000);
-                Streams.readUntil(visitor.getInputStream(), "\r\n\r\n");
+                assertThat(visitor.readHead().status()).isEqualTo(101);
                 // The local server writes far more than the stream's window and the sockets hold while the
                 // visitor reads nothing, so relay and agent both wait on it; then the visitor leaves.
                 CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
@@ -113,7 +105,7 @@ class TunnelLiveResponsesTest {
                             held.getOutputStream().write(chunk);
                             written += chunk.length;
                         }
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         return written; // the agent closed the local connection
                     }
                     return -1L;
@@ -125,6 +117,21 @@ class TunnelLiveResponsesTest {
                         .isPositive();
             }
         }
+    }
+
+    /** A local server the test plays byte by byte, with a tunnel to it. */
+    private ServerSocket rawLocalServer() throws Exception {
+        ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        local.setSoTimeout(10_000); // for accept
+        tunnel = TunnelFixture.start(local.getLocalPort());
+        return local;
+    }
+
+    /** The agent's connection to {@code local}, with reads that give up after 10 s instead of hanging. */
+    private static Socket accept(ServerSocket local) throws IOException {
+        Socket held = local.accept();
+        held.setSoTimeout(10_000);
+        return held;
     }
 
     @Test
