@@ -197,7 +197,7 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
         stream.pipeline().remove(HttpServerCodec.class);
         stream.pipeline().remove(this);
         LocalPool.stripHttp(local);
-        BytePipe.join(stream, BytePipe.End.always(StreamBytesCodec::end), local, BytePipe.End.SOCKET);
+        BytePipe.join(stream, StreamBytesCodec.PIPE_END, local, BytePipe.End.SOCKET);
     }
 
     /** The local connection closed: fine after a response, otherwise the visitor hears about it. */

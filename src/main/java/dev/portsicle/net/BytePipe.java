@@ -15,8 +15,9 @@ import java.util.function.Consumer;
 /**
  * Raw bytes both ways between two channels, after an HTTP upgrade (WebSocket) or for a TCP tunnel: each
  * side forwards by the {@link Forwarding} rule; when one side's input ends its peer is half-closed, and
- * when one side closes its peer is ended once what was written has left. Anything that is not bytes
- * (the empty end of a 101 response, say) is dropped.
+ * when one side closes its peer is closed once what was written has left (a peer paused on a closed
+ * side would otherwise wait for it forever). Anything that is not bytes (the empty end of a 101
+ * response, say) is dropped.
  */
 public final class BytePipe extends ChannelInboundHandlerAdapter {
 
@@ -24,11 +25,6 @@ public final class BytePipe extends ChannelInboundHandlerAdapter {
     public record End(Consumer<Channel> halfClose, Consumer<Channel> close) {
         /** A socket: FIN after the bytes written so far, or close after them. */
         public static final End SOCKET = new End(BytePipe::shutdownOutput, BytePipe::closeAfterFlush);
-
-        /** Ended the same way in both cases (an HTTP/2 stream: END_STREAM). */
-        public static End always(Consumer<Channel> end) {
-            return new End(end, end);
-        }
     }
 
     private final Channel peer;

@@ -1,8 +1,10 @@
 package dev.portsicle.protocol;
 
+import dev.portsicle.net.BytePipe;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -17,7 +19,7 @@ import io.netty.util.AttributeKey;
  *
  * <p>HEADERS frames pass through for the stream's owner to read. END_STREAM from the peer becomes a
  * {@link ChannelInputShutdownEvent}, the same signal a half-closed socket gives, which also ends a
- * close-delimited HTTP body in the decoder above. Write {@link #END_STREAM} to half-close our side.
+ * close-delimited HTTP body in the decoder above. Write {@link #endStream()} to half-close our side.
  */
 public final class StreamBytesCodec extends ChannelDuplexHandler {
 
@@ -27,16 +29,30 @@ public final class StreamBytesCodec extends ChannelDuplexHandler {
     }
 
     /**
-     * Ends our side of {@code stream}, once: the graceful end of a raw byte pipe. A second END_STREAM would
-     * fail, and a failed write makes Netty reset the stream, dropping data still waiting for window.
+     * How a {@link BytePipe} ends a stream. After its other side's input ended: END_STREAM. After its
+     * other side closed: END_STREAM, then, once that has left (behind every byte written before it), the
+     * stream is closed, which resets it if the peer is still sending. Nothing the stream brings can go
+     * anywhere now, and a stream left open keeps what it has queued until it is read: Netty does not
+     * close a stream's channel while frames wait in it, even once both ends have ended.
      */
-    public static void end(Channel stream) {
-        if (stream.isActive() && stream.attr(ENDED).setIfAbsent(Boolean.TRUE) == null) {
-            stream.writeAndFlush(endStream());
+    public static final BytePipe.End PIPE_END = new BytePipe.End(StreamBytesCodec::end,
+            stream -> end(stream).addListener(ended -> stream.close()));
+
+    /**
+     * Ends our side of {@code stream}, once: the graceful end of a raw byte pipe; the future is that one
+     * END_STREAM's. A second END_STREAM would fail, and a failed write makes Netty reset the stream,
+     * dropping data still waiting for window.
+     */
+    public static ChannelFuture end(Channel stream) {
+        ChannelPromise ended = stream.newPromise();
+        ChannelFuture earlier = stream.attr(ENDED).setIfAbsent(ended);
+        if (earlier != null) {
+            return earlier;
         }
+        return stream.writeAndFlush(endStream(), ended);
     }
 
-    private static final AttributeKey<Boolean> ENDED = AttributeKey.valueOf("portsicle.streamEnded");
+    private static final AttributeKey<ChannelFuture> ENDED = AttributeKey.valueOf("portsicle.streamEnded");
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

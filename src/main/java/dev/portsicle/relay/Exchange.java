@@ -213,7 +213,7 @@ final class Exchange {
             stream.eventLoop().execute(() -> {
                 stream.pipeline().remove(HttpClientCodec.class);
                 stream.pipeline().remove(StreamHandler.class);
-                BytePipe.join(visitor, BytePipe.End.SOCKET, stream, BytePipe.End.always(StreamBytesCodec::end));
+                BytePipe.join(visitor, BytePipe.End.SOCKET, stream, StreamBytesCodec.PIPE_END);
             });
         } catch (RejectedExecutionException e) {
             visitor.close(); // the relay is closing

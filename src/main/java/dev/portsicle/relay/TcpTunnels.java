@@ -167,7 +167,7 @@ final class TcpTunnels {
             }
             ctx.pipeline().remove(this);
             visitor.pipeline().remove(Visitor.class);
-            BytePipe.join(visitor, BytePipe.End.SOCKET, ctx.channel(), BytePipe.End.always(StreamBytesCodec::end));
+            BytePipe.join(visitor, BytePipe.End.SOCKET, ctx.channel(), StreamBytesCodec.PIPE_END);
         }
 
         @Override

@@ -119,6 +119,25 @@ class TunnelLiveResponsesTest {
         }
     }
 
+    @Test
+    void aVisitorWhoLeavesAnUpgradedConnectionEndsItsStreamThoughTheLocalServerStaysSilent() throws Exception {
+        try (ServerSocket local = rawLocalServer(); RawHttpClient visitor = RawHttpClient.to(tunnel.url)) {
+            visitor.send("GET /" + tunnel.tunnelId() + "/live HTTP/1.1\r\nHost: h\r\n"
+                    + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            try (Socket held = accept(local)) {
+                Streams.readUntil(held.getInputStream(), "\r\n\r\n");
+                held.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                        + "Upgrade: websocket\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                assertThat(visitor.readHead().status()).isEqualTo(101);
+                visitor.close();
+                assertThat(held.getInputStream().read()).as("end of the visitor's bytes").isEqualTo(-1);
+                // The local server keeps its side open and says nothing. The visitor is gone, so the relay
+                // ends the stream both ways rather than waiting on it: no stream is left in flight.
+                assertThat(tunnel.agent.drain(Duration.ofSeconds(5))).as("every stream finished").isTrue();
+            }
+        }
+    }
+
     /** A local server the test plays byte by byte, with a tunnel to it. */
     private ServerSocket rawLocalServer() throws Exception {
         ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
