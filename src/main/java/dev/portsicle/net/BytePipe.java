@@ -63,6 +63,13 @@ public final class BytePipe extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            peerEnd.close().accept(peer); // this side closed before the pipe was joined: nobody saw it go
+        }
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf bytes) {
             Forwarding.forward(bytes, peer, ctx.channel(), ctx::close);
