@@ -79,8 +79,7 @@ final class LocalTcpStream extends ChannelInboundHandlerAdapter {
                     log.info("tcp connection from {}", visitor);
                     stream.writeAndFlush(new DefaultHttp2HeadersFrame(StreamHeaders.Answer.CONNECTED.toHeaders()));
                     stream.pipeline().remove(this);
-                    BytePipe.join(stream, StreamBytesCodec.PIPE_END, connected.channel(),
-                            BytePipe.End.SOCKET);
+                    BytePipe.join(stream, StreamBytesCodec.PIPE_END, connected.channel(), BytePipe.End.SOCKET);
                 });
     }
 
