@@ -14,6 +14,10 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultEventExecutorChooserFactory;
+import io.netty.util.concurrent.EventExecutorChooserFactory;
+
+import java.util.concurrent.Executor;
 
 /** Native epoll on Linux where it loads, NIO everywhere else. */
 public enum Transport {
@@ -46,8 +50,13 @@ public enum Transport {
 
     /** {@code threads} 0 means Netty's default, two per core. */
     public EventLoopGroup newGroup(int threads) {
+        return newGroup(threads, DefaultEventExecutorChooserFactory.INSTANCE);
+    }
+
+    /** The same, with {@code chooser} deciding which loop each new channel joins. */
+    public EventLoopGroup newGroup(int threads, EventExecutorChooserFactory chooser) {
         IoHandlerFactory io = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        return new MultiThreadIoEventLoopGroup(threads, io);
+        return new MultiThreadIoEventLoopGroup(threads, (Executor) null, chooser, io);
     }
 
     public Class<? extends ServerChannel> serverChannel() {

@@ -37,12 +37,13 @@ public final class Relay implements AutoCloseable {
 
     public static Relay start(RelayConfig config) throws InterruptedException {
         Transport transport = Transport.best();
-        EventLoopGroup group = transport.newGroup(config.threads());
+        LoopAffinity affinity = new LoopAffinity();
+        EventLoopGroup group = transport.newGroup(config.threads(), affinity);
         TunnelRegistry tunnels = new TunnelRegistry();
         ResumeTokens resumeTokens = config.secret() == null ? ResumeTokens.random()
                 : new ResumeTokens(config.secret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         RelayContext context = new RelayContext(config, tunnels, resumeTokens,
-                new Router(tunnels, config.domain()), group, transport, new InFlight(),
+                new Router(tunnels, config.domain()), group, affinity, transport, new InFlight(),
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
         try {
             Channel server = new ServerBootstrap()

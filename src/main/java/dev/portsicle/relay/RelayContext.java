@@ -6,5 +6,6 @@ import io.netty.channel.group.ChannelGroup;
 
 /** What every connection of one relay shares. */
 record RelayContext(RelayConfig config, TunnelRegistry tunnels, ResumeTokens resumeTokens, Router router,
-                    EventLoopGroup group, Transport transport, InFlight inFlight, ChannelGroup visitors) {
+                    EventLoopGroup group, LoopAffinity affinity, Transport transport, InFlight inFlight,
+                    ChannelGroup visitors) {
 }

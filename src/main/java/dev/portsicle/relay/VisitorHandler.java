@@ -114,6 +114,7 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
             String scheme = relay.config().tls() == null ? "http" : "https";
             exchange = new Exchange(ctx.channel(), request, route, visitor, scheme, this);
             relay.inFlight().begin();
+            relay.affinity().served(route.tunnel().session().channel().eventLoop());
             exchange.start();
         }
     }
