@@ -88,13 +88,7 @@ class TunnelLiveResponsesTest {
     @Test
     void aVisitorWhoLeavesAnUpgradedConnectionItStoppedReadingFreesTheLocalServer() throws Exception {
         try (ServerSocket local = rawLocalServer(); RawHttpClient visitor = RawHttpClient.to(tunnel.url)) {
-            visitor.send("GET /" + tunnel.tunnelId() + "/live HTTP/1.1\r\nHost: h\r\n"
-                    + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
-            try (Socket held = accept(local)) {
-                Streams.readUntil(held.getInputStream(), "\r\n\r\n");
-                held.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
-                        + "Upgrade: websocket\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                assertThat(visitor.readHead().status()).isEqualTo(101);
+            try (Socket held = upgrade(visitor, local)) {
                 // The local server writes far more than the stream's window and the sockets hold while the
                 // visitor reads nothing, so relay and agent both wait on it; then the visitor leaves.
                 CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
@@ -122,13 +116,7 @@ class TunnelLiveResponsesTest {
     @Test
     void aVisitorWhoLeavesAnUpgradedConnectionEndsItsStreamThoughTheLocalServerStaysSilent() throws Exception {
         try (ServerSocket local = rawLocalServer(); RawHttpClient visitor = RawHttpClient.to(tunnel.url)) {
-            visitor.send("GET /" + tunnel.tunnelId() + "/live HTTP/1.1\r\nHost: h\r\n"
-                    + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
-            try (Socket held = accept(local)) {
-                Streams.readUntil(held.getInputStream(), "\r\n\r\n");
-                held.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
-                        + "Upgrade: websocket\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                assertThat(visitor.readHead().status()).isEqualTo(101);
+            try (Socket held = upgrade(visitor, local)) {
                 visitor.close();
                 assertThat(held.getInputStream().read()).as("end of the visitor's bytes").isEqualTo(-1);
                 // The local server keeps its side open and says nothing. The visitor is gone, so the relay
@@ -136,6 +124,18 @@ class TunnelLiveResponsesTest {
                 assertThat(tunnel.agent.drain(Duration.ofSeconds(5))).as("every stream finished").isTrue();
             }
         }
+    }
+
+    /** The visitor asks for a WebSocket and the local server (its connection returned) switches protocols. */
+    private Socket upgrade(RawHttpClient visitor, ServerSocket local) throws IOException {
+        visitor.send("GET /" + tunnel.tunnelId() + "/live HTTP/1.1\r\nHost: h\r\n"
+                + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        Socket held = accept(local);
+        Streams.readUntil(held.getInputStream(), "\r\n\r\n");
+        held.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                + "Upgrade: websocket\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(visitor.readHead().status()).isEqualTo(101);
+        return held;
     }
 
     /** A local server the test plays byte by byte, with a tunnel to it. */
