@@ -11,5 +11,9 @@
  * (less the flush handler) until its upgrade, then: WebSocket codec, {@code WebSocketFrameAggregator},
  * {@link dev.portsicle.protocol.WebSocketBytesCodec}, HTTP/2 codec and multiplexer,
  * {@link dev.portsicle.relay.AgentSession}.
+ *
+ * <p>Threads: a visitor's exchange runs on its connection's event loop and a stream on its session's;
+ * what crosses between them is handed over when the two differ. {@link dev.portsicle.relay.LoopAffinity}
+ * places new connections so that they mostly do not.
  */
 package dev.portsicle.relay;
