@@ -58,7 +58,8 @@ public final class Multiplexer {
                 .build();
         // Streams flush after each message; coalescing those flushes per event-loop turn puts many
         // streams' frames into one WebSocket frame and one write, under load.
-        pipeline.addBefore(before, FLUSHES, new FlushConsolidationHandler(256, true));
+        pipeline.addBefore(before, FLUSHES,
+                new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         pipeline.addBefore(before, CODEC, codec);
         pipeline.addBefore(before, MULTIPLEX, new Http2MultiplexHandler(inboundStreams));
         pipeline.addBefore(before, HEARTBEAT, new Heartbeat(heartbeat, onHeartbeatTimeout));
