@@ -87,42 +87,40 @@ class TunnelLiveResponsesTest {
 
     @Test
     void aVisitorWhoLeavesAnUpgradedConnectionItStoppedReadingFreesTheLocalServer() throws Exception {
-        try (ServerSocket local = rawLocalServer(); RawHttpClient visitor = RawHttpClient.to(tunnel.url)) {
-            try (Socket held = upgrade(visitor, local)) {
-                // The local server writes far more than the stream's window and the sockets hold while the
-                // visitor reads nothing, so relay and agent both wait on it; then the visitor leaves.
-                CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
-                    byte[] chunk = new byte[64 * 1024];
-                    long written = 0;
-                    try {
-                        while (written < 1L << 30) {
-                            held.getOutputStream().write(chunk);
-                            written += chunk.length;
-                        }
-                    } catch (IOException e) {
-                        return written; // the agent closed the local connection
+        try (ServerSocket local = rawLocalServer(); RawHttpClient visitor = RawHttpClient.to(tunnel.url);
+             Socket held = upgrade(visitor, local)) {
+            // The local server writes far more than the stream's window and the sockets hold while the
+            // visitor reads nothing, so relay and agent both wait on it; then the visitor leaves.
+            CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                long written = 0;
+                try {
+                    while (written < 1L << 30) {
+                        held.getOutputStream().write(chunk);
+                        written += chunk.length;
                     }
-                    return -1L;
-                });
-                Thread.sleep(1000);
-                assertThat(writer).as("the local server is held up by the visitor").isNotDone();
-                visitor.close();
-                assertThat(writer.get(10, TimeUnit.SECONDS)).as("bytes written before the connection closed")
-                        .isPositive();
-            }
+                } catch (IOException e) {
+                    return written; // the agent closed the local connection
+                }
+                return -1L;
+            });
+            Thread.sleep(1000);
+            assertThat(writer).as("the local server is held up by the visitor").isNotDone();
+            visitor.close();
+            assertThat(writer.get(10, TimeUnit.SECONDS)).as("bytes written before the connection closed")
+                    .isPositive();
         }
     }
 
     @Test
     void aVisitorWhoLeavesAnUpgradedConnectionEndsItsStreamThoughTheLocalServerStaysSilent() throws Exception {
-        try (ServerSocket local = rawLocalServer(); RawHttpClient visitor = RawHttpClient.to(tunnel.url)) {
-            try (Socket held = upgrade(visitor, local)) {
-                visitor.close();
-                assertThat(held.getInputStream().read()).as("end of the visitor's bytes").isEqualTo(-1);
-                // The local server keeps its side open and says nothing. The visitor is gone, so the relay
-                // ends the stream both ways rather than waiting on it: no stream is left in flight.
-                assertThat(tunnel.agent.drain(Duration.ofSeconds(5))).as("every stream finished").isTrue();
-            }
+        try (ServerSocket local = rawLocalServer(); RawHttpClient visitor = RawHttpClient.to(tunnel.url);
+             Socket held = upgrade(visitor, local)) {
+            visitor.close();
+            assertThat(held.getInputStream().read()).as("end of the visitor's bytes").isEqualTo(-1);
+            // The local server keeps its side open and says nothing. The visitor is gone, so the relay
+            // ends the stream both ways rather than waiting on it: no stream is left in flight.
+            assertThat(tunnel.agent.drain(Duration.ofSeconds(5))).as("every stream finished").isTrue();
         }
     }
 
