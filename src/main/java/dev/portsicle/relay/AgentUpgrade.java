@@ -2,6 +2,7 @@ package dev.portsicle.relay;
 
 import dev.portsicle.net.LingeringClose;
 import dev.portsicle.net.MessageReads;
+import dev.portsicle.protocol.FrameUnmasker;
 import dev.portsicle.protocol.Protocol;
 import dev.portsicle.protocol.WebSocketBytesCodec;
 import io.netty.buffer.Unpooled;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -77,6 +79,7 @@ final class AgentUpgrade {
             pipeline.remove(FlushConsolidationHandler.class); // the session's multiplexer brings its own
             HeaderTimeout.removeFrom(pipeline);
             pipeline.remove(VisitorHandler.class);
+            pipeline.addBefore(pipeline.context(WebSocketFrameDecoder.class).name(), null, new FrameUnmasker());
             pipeline.addLast(new WebSocketFrameAggregator(Protocol.MAX_WEBSOCKET_FRAME),
                     new WebSocketBytesCodec(),
                     new AgentSession(relay, urls, sessionToken));
