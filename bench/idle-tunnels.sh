@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 COUNT="${IDLE_TUNNELS:-10000}"         # simulated agents, one tunnel each
-HOLD="${IDLE_HOLD:-60}"                # seconds they stay after all are bound (longer than a heartbeat timeout)
+HOLD="${IDLE_HOLD:-90}"                # seconds they stay after all are bound (longer than a heartbeat timeout)
 DURATION="${BENCH_DURATION:-10s}"      # wrk run against the busy tunnel while the idle ones are held
 
 install_traps
@@ -37,10 +37,15 @@ curl -sS --max-time 20 -o /dev/null "$URL" || die "the tunnel does not serve; se
 wrk -t1 -c8 -d"${BENCH_WARMUP:-20s}" "$URL" >/dev/null # warm-up: the JIT, before anything is measured
 # One visitor asking again and again (the latency a visitor sees), and eight at once as fast as they can
 # (the relay saturated: its p99 is mostly queueing).
-wrk_figures() { wrk -t1 -c"$1" -d"$DURATION" --latency "$URL" | awk '/Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print r " req/s, p50 " p50 ", p99 " p99}'; }
-latency() { echo "c1: $(wrk_figures 1); c8: $(wrk_figures 8)"; }
+# The same runs against the origin nginx directly, at the same moment, show the tail this machine gives any
+# server (its two cores are shared by wrk, nginx, both Portsicle processes and the simulated agents).
+wrk_figures() { wrk -t1 -c"$1" -d"$DURATION" --latency "$2" | awk '/Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print r " req/s, p50 " p50 ", p99 " p99}'; }
+latency() { echo "c1: $(wrk_figures 1 "$URL"); c8: $(wrk_figures 8 "$URL")"; }
+direct_latency() { echo "c1: $(wrk_figures 1 "$DIRECT_URL"); c8: $(wrk_figures 8 "$DIRECT_URL")"; }
+DIRECT_URL="http://127.0.0.1:$ORIGIN_PORT/1k.bin"
 BEFORE_RSS="$(proc_rss_kib "$RELAY_PID")"
 BEFORE_LAT="$(latency)"
+BEFORE_DIRECT="$(direct_latency)"
 log "before: relay $(( BEFORE_RSS / 1024 )) MiB; busy tunnel: $BEFORE_LAT"
 
 mkdir -p "$WORK/classes"
@@ -52,10 +57,12 @@ sleep 15 # past a heartbeat interval, so pings and acks are part of the picture
 kill -0 "$RELAY_PID" 2>/dev/null || die "the relay died; see $WORK/pt-relay.log"
 WITH_RSS="$(proc_rss_kib "$RELAY_PID")"
 WITH_LAT="$(latency)"
+WITH_DIRECT="$(direct_latency)"
 WITH_FDS="$(proc_fds "$RELAY_PID")"
 line="$(wait_line "$WORK/idle.log" '^still up' 'IdleTunnels' $(( HOLD + 60 )))"
 
-printf '\n| relay | RSS MiB | busy tunnel (wrk -t1, one connection; eight) |\n|---|---|---|\n'
-printf '| no idle tunnels | %d | %s |\n' "$(( BEFORE_RSS / 1024 ))" "$BEFORE_LAT"
-printf '| %s | %d | %s |\n' "${COUNT} idle tunnels (${WITH_FDS} fds)" "$(( WITH_RSS / 1024 ))" "$WITH_LAT"
+printf '\n| relay | RSS MiB | busy tunnel (wrk -t1, one connection; eight) | origin nginx directly, same moment |\n|---|---|---|---|\n'
+printf '| no idle tunnels | %d | %s | %s |\n' "$(( BEFORE_RSS / 1024 ))" "$BEFORE_LAT" "$BEFORE_DIRECT"
+printf '| %s | %d | %s | %s |\n' "${COUNT} idle tunnels (${WITH_FDS} fds)" "$(( WITH_RSS / 1024 ))" "$WITH_LAT" \
+  "$WITH_DIRECT"
 printf '\nIdleTunnels: %s\n' "$line"
