@@ -28,6 +28,7 @@
  * the ordinary HTTP/1.1 codecs of Netty run on top of it. Frames are up to 256 KiB
  * ({@code Transport.CHUNK}), the size of a socket read, so a body moves in few pieces. As a WebSocket
  * client the agent masks its frames: with random keys over ws://, with the key zero over wss://, where
- * no intermediary sees the bytes (the relay accepts both as RFC 6455 masked frames).
+ * no intermediary sees the bytes (the relay accepts both as RFC 6455 masked frames, and unmasks them in
+ * place ahead of Netty's decoder: {@link FrameUnmasker}).
  */
 package dev.portsicle.protocol;
