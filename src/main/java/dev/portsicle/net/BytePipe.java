@@ -39,6 +39,15 @@ public final class BytePipe extends ChannelInboundHandlerAdapter {
     public static void join(Channel a, End endA, Channel b, End endB) {
         a.pipeline().addLast(new BytePipe(b, endB));
         b.pipeline().addLast(new BytePipe(a, endA));
+        // A side that closed before the join: its close went by with no pipe to see it, and the pipe's own
+        // handlerAdded check may never run on a channel that is leaving its event loop. Ending the peer
+        // twice does no harm.
+        if (!a.isActive()) {
+            endB.close().accept(b);
+        }
+        if (!b.isActive()) {
+            endA.close().accept(a);
+        }
         a.read();
         b.read();
     }
