@@ -265,6 +265,15 @@ warm_up() {
   wrk -t"$THREADS" -c"$CONNS" -d"$3" "${hdr[@]}" "${URL[$s]}$2" >/dev/null 2>&1 || true
 }
 
+# One unrecorded 100 MiB download and upload (the bulk paths, which the 100 KiB run does not all cover).
+warm_transfers() {
+  local s="$1" hdr=()
+  host_header "$s"
+  curl -sS --max-time 600 "${hdr[@]}" -o /dev/null "${URL[$s]}big.bin" >/dev/null 2>&1 || true
+  curl -sS --max-time 600 "${hdr[@]}" -H 'Expect:' -T "$WORK/www/big.bin" -o /dev/null "${URL[$s]}upload" \
+    >/dev/null 2>&1 || true
+}
+
 STARTED="$(date '+%Y-%m-%d %H:%M:%S %Z')"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 # Interleaved: each kind of measurement runs against every system in turn before the next kind.
@@ -278,6 +287,8 @@ done
 if [[ "$WARMUP" =~ ^([0-9]+)s$ ]]; then third=$(( BASH_REMATCH[1] / 3 )); else third=0; fi
 WARMUP_100K="${BENCH_WARMUP_100K:-$(( third > 1 ? third : 1 ))s}"
 for s in $SYSTEMS; do warm_up "$s" 100k.bin "$WARMUP_100K"; run_wrk "$s" 100k.bin 100k; done
+# Likewise one unrecorded download and upload per system before the measured ones.
+for s in $SYSTEMS; do warm_transfers "$s"; done
 for s in $SYSTEMS; do run_download "$s"; done
 for s in $SYSTEMS; do run_upload "$s"; done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -331,7 +342,7 @@ COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "Commit $COMMIT; $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);" \
        "load average $LOAD_BEFORE before, $LOAD_AFTER after (everything shares these cores: wrk, curl, backend, tunnels)."
   echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency (after a $WARMUP warm-up per system, $WARMUP_100K before 100 KiB); one $BIG_MIB MiB" \
-       "download and upload with curl, size and sha256 checked; MB/s = 10^6 bytes/s."
+       "download and upload with curl (after an unrecorded one each), size and sha256 checked; MB/s = 10^6 bytes/s."
   echo
   echo "Each cell: figure (figure / nginx one hop's, figure / localtunnel's). Higher is better for req/s and MB/s," \
        "lower for latency, errors, RSS and CPU. nginx one hop's \"relay\" is the proxy instance (master + workers);" \
