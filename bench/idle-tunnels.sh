@@ -40,12 +40,11 @@ wrk -t1 -c8 -d"${BENCH_WARMUP:-20s}" "$URL" >/dev/null # warm-up: the JIT, befor
 # The same runs against the origin nginx directly, at the same moment, show the tail this machine gives any
 # server (its two cores are shared by wrk, nginx, both Portsicle processes and the simulated agents).
 wrk_figures() { wrk -t1 -c"$1" -d"$DURATION" --latency "$2" | awk '/Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print r " req/s, p50 " p50 ", p99 " p99}'; }
-latency() { echo "c1: $(wrk_figures 1 "$URL"); c8: $(wrk_figures 8 "$URL")"; }
-direct_latency() { echo "c1: $(wrk_figures 1 "$DIRECT_URL"); c8: $(wrk_figures 8 "$DIRECT_URL")"; }
+latency() { echo "c1: $(wrk_figures 1 "$1"); c8: $(wrk_figures 8 "$1")"; }
 DIRECT_URL="http://127.0.0.1:$ORIGIN_PORT/1k.bin"
 BEFORE_RSS="$(proc_rss_kib "$RELAY_PID")"
-BEFORE_LAT="$(latency)"
-BEFORE_DIRECT="$(direct_latency)"
+BEFORE_LAT="$(latency "$URL")"
+BEFORE_DIRECT="$(latency "$DIRECT_URL")"
 log "before: relay $(( BEFORE_RSS / 1024 )) MiB; busy tunnel: $BEFORE_LAT"
 
 mkdir -p "$WORK/classes"
@@ -56,8 +55,8 @@ log "$line"
 sleep 15 # past a heartbeat interval, so pings and acks are part of the picture
 kill -0 "$RELAY_PID" 2>/dev/null || die "the relay died; see $WORK/pt-relay.log"
 WITH_RSS="$(proc_rss_kib "$RELAY_PID")"
-WITH_LAT="$(latency)"
-WITH_DIRECT="$(direct_latency)"
+WITH_LAT="$(latency "$URL")"
+WITH_DIRECT="$(latency "$DIRECT_URL")"
 WITH_FDS="$(proc_fds "$RELAY_PID")"
 line="$(wait_line "$WORK/idle.log" '^still up' 'IdleTunnels' $(( HOLD + 60 )))"
 

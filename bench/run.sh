@@ -221,13 +221,26 @@ run_wrk() {
 }
 
 FAILED=()
+# The 100 MiB transfers themselves: big_download / big_upload SYSTEM OUTPUT [more curl options]. The upload
+# streams the file (PUT, no "Expect: 100-continue" round trip) to the sink.
+big_download() {
+  local s="$1" out="$2" hdr=()
+  shift 2
+  host_header "$s"
+  curl -sS --max-time 600 "${hdr[@]}" -o "$out" "$@" "${URL[$s]}big.bin"
+}
+big_upload() {
+  local s="$1" out="$2" hdr=()
+  shift 2
+  host_header "$s"
+  curl -sS --max-time 600 "${hdr[@]}" -H 'Expect:' -T "$WORK/www/big.bin" -o "$out" "$@" "${URL[$s]}upload"
+}
+
 # The big download: curl's own average rate (bytes / total time, connection set-up included), then
 # size and SHA-256 of what arrived.
 run_download() {
-  local s="$1" hdr=() res code size speed sha
-  host_header "$s"
-  res="$(curl -sS --max-time 600 "${hdr[@]}" -o "$WORK/dl.bin" \
-           -w '%{http_code} %{size_download} %{speed_download}' "${URL[$s]}big.bin" 2>&1)" || true
+  local s="$1" res code size speed sha
+  res="$(big_download "$s" "$WORK/dl.bin" -w '%{http_code} %{size_download} %{speed_download}' 2>&1)" || true
   read -r code size speed <<<"$res"
   sha="$(sha256sum "$WORK/dl.bin" 2>/dev/null | cut -d' ' -f1)" || true
   rm -f "$WORK/dl.bin"
@@ -240,13 +253,10 @@ run_download() {
   fi
 }
 
-# The big upload: curl -T streams the file (PUT, no "Expect: 100-continue" round trip); the sink
-# answers the byte count and SHA-256 it saw.
+# The big upload: the sink answers the byte count and SHA-256 it saw.
 run_upload() {
-  local s="$1" hdr=() res code speed body
-  host_header "$s"
-  res="$(curl -sS --max-time 600 "${hdr[@]}" -H 'Expect:' -T "$WORK/www/big.bin" -o "$WORK/ul.json" \
-           -w '%{http_code} %{speed_upload}' "${URL[$s]}upload" 2>&1)" || true
+  local s="$1" res code speed body
+  res="$(big_upload "$s" "$WORK/ul.json" -w '%{http_code} %{speed_upload}' 2>&1)" || true
   read -r code speed <<<"$res"
   body="$(cat "$WORK/ul.json" 2>/dev/null || true)"
   if [ "$code" = 200 ] && [[ "$body" == *"\"bytes\":$BIG_BYTES,"* ]] && [[ "$body" == *"\"sha256\":\"$BIG_SHA\""* ]]; then
@@ -267,11 +277,8 @@ warm_up() {
 
 # One unrecorded 100 MiB download and upload (the bulk paths, which the 100 KiB run does not all cover).
 warm_transfers() {
-  local s="$1" hdr=()
-  host_header "$s"
-  curl -sS --max-time 600 "${hdr[@]}" -o /dev/null "${URL[$s]}big.bin" >/dev/null 2>&1 || true
-  curl -sS --max-time 600 "${hdr[@]}" -H 'Expect:' -T "$WORK/www/big.bin" -o /dev/null "${URL[$s]}upload" \
-    >/dev/null 2>&1 || true
+  big_download "$1" /dev/null >/dev/null 2>&1 || true
+  big_upload "$1" /dev/null >/dev/null 2>&1 || true
 }
 
 STARTED="$(date '+%Y-%m-%d %H:%M:%S %Z')"
