@@ -5,6 +5,7 @@ import dev.portsicle.net.Forwarding;
 import dev.portsicle.net.HeaderEdits;
 import dev.portsicle.protocol.StreamBytesCodec;
 import dev.portsicle.protocol.StreamHeaders;
+import dev.portsicle.protocol.StreamReuse;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,9 +28,10 @@ import java.net.ConnectException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One stream the relay opened: its HTTP/1.1 request goes to the local server over a pooled connection,
- * and the response comes back on the stream. Both directions follow the {@link Forwarding} rule. Stream
- * and local connection share one event loop, so nothing here needs a lock.
+ * One stream the relay opened: each HTTP/1.1 request on it goes to the local server over a pooled
+ * connection, and the response comes back on the stream; a stream carries its visitor connection's
+ * exchanges one after another while {@link StreamReuse} allows. Both directions follow the
+ * {@link Forwarding} rule. Stream and local connection share one event loop, so nothing here needs a lock.
  */
 final class LocalExchange extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger("portsicle");
@@ -37,6 +39,12 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
     private final AgentConfig config;
     private final LocalPool pool;
     private Channel stream;
+    /** The relay has had our {@code :status} HEADERS: a later answer goes as trailers. */
+    private boolean answered;
+    /** The stream carries nothing more: answered with an error, broken off, upgraded or ending. */
+    private boolean closed;
+
+    // the exchange in progress, reset when the stream is reused
     private Channel local;
     private HttpRequest request;
     private String line;
@@ -47,7 +55,7 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
     private boolean responseDone;
     private boolean interim;
     private boolean keepAlive;
-    private boolean closed;
+    private boolean reusable;
 
     LocalExchange(AgentConfig config, LocalPool pool) {
         this.config = config;
@@ -123,7 +131,10 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
                 return;
             }
             LocalPool.bind(local, this);
-            stream.write(new DefaultHttp2HeadersFrame(StreamHeaders.Answer.CONNECTED.toHeaders()));
+            if (!answered) {
+                answered = true;
+                stream.write(new DefaultHttp2HeadersFrame(StreamHeaders.Answer.CONNECTED.toHeaders()));
+            }
             Forwarding.forward(req, local, stream, this::abort);
             local.read();
         });
@@ -159,6 +170,7 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
                 responseStarted = true;
                 status = response.status().code();
                 keepAlive &= HttpUtil.isKeepAlive(response);
+                reusable = StreamReuse.reusable(request, response);
             }
             Forwarding.forward(response, stream, local, this::abort);
         } else if (msg instanceof HttpContent content) {
@@ -170,8 +182,12 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
                 Forwarding.forward(content, stream, local, this::abort);
             } else if (content instanceof LastHttpContent) {
                 responseDone = true;
-                stream.write(content);
-                stream.writeAndFlush(StreamBytesCodec.endStream());
+                if (reusable) {
+                    stream.writeAndFlush(content);
+                } else {
+                    stream.write(content);
+                    stream.writeAndFlush(StreamBytesCodec.endStream());
+                }
                 logLine();
                 maybeRelease();
             } else {
@@ -219,25 +235,32 @@ final class LocalExchange extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Both directions are complete: the local connection can serve the next exchange. */
+    /** Both directions are complete: the local connection can serve the next exchange, the stream too. */
     private void maybeRelease() {
         if (!requestDone || !responseDone || closed || local == null) {
             return;
         }
-        closed = true;
         if (keepAlive && local.isActive()) {
             pool.release(local);
         } else {
             local.close();
         }
-        stream.read(); // takes the relay's END_STREAM, so the stream closes and its codec lets go
+        if (reusable) {
+            local = null;
+            request = null;
+            requestDone = responseStarted = responseDone = interim = reusable = false;
+        } else {
+            closed = true;
+        }
+        // The next request, or the relay's END_STREAM, so the stream closes and its codec lets go.
+        stream.read();
     }
 
     /** An answer from the agent itself (local server unreachable, ...), ending the stream. */
     private void answer(StreamHeaders.Answer answer) {
         closed = true;
         status = answer.status();
-        stream.writeAndFlush(new DefaultHttp2HeadersFrame(answer.toHeaders(), true));
+        stream.writeAndFlush(new DefaultHttp2HeadersFrame(answered ? answer.toTrailers() : answer.toHeaders(), true));
         stream.read(); // drain what the relay still sends (an upload's body), else the stream never closes
         if (local != null) {
             local.close();

@@ -5,8 +5,10 @@ public final class Protocol {
     /**
      * Bumped on any incompatible change; checked before the WebSocket upgrade. 2: bind carries the
      * access rules (an older relay would ignore them and leave a tunnel open that was meant to be shut).
+     * 3: an HTTP stream carries its visitor connection's keep-alive exchanges one after another
+     * ({@link StreamReuse}); an older agent would end each stream and leave the next request unanswered.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     /** Where agents upgrade to their WebSocket; relay paths live under /_portsicle/ so apps keep theirs. */
     public static final String TUNNEL_PATH = "/_portsicle/tunnel";

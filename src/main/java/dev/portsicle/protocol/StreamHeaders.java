@@ -6,7 +6,9 @@ import io.netty.handler.codec.http2.Http2Headers;
 /**
  * The HEADERS that open and answer a stream. The relay opens a stream with what it is for; the agent
  * answers {@code :status 200} once the local side is connected, or an error status with a reason the
- * relay shows the visitor. Everything else a stream carries is DATA.
+ * relay shows the visitor. Everything else a stream carries is DATA. On a stream carrying a later
+ * exchange ({@link StreamReuse}) the agent has answered already, so an error comes as trailers, which
+ * may not hold pseudo-headers: its status travels as {@code portsicle-status}.
  *
  * <pre>
  * relay → agent   :method POST  :scheme http  :path /  :authority &lt;tunnel id&gt;
@@ -14,6 +16,7 @@ import io.netty.handler.codec.http2.Http2Headers;
  *                 portsicle-visitor: 203.0.113.7:51234
  * agent → relay   :status 200                                   (then DATA)
  *                 :status 502  portsicle-error: &lt;reason&gt;        (with END_STREAM)
+ *                 portsicle-status: 502  portsicle-error: &lt;reason&gt; (trailers, with END_STREAM)
  * </pre>
  */
 public final class StreamHeaders {
@@ -23,6 +26,7 @@ public final class StreamHeaders {
     private static final String KIND = "portsicle-kind";
     private static final String VISITOR = "portsicle-visitor";
     private static final String ERROR = "portsicle-error";
+    private static final String STATUS = "portsicle-status";
 
     /** What a stream is for, as the agent reads it from the opening HEADERS. */
     public record Open(String kind, String tunnel, String visitor) {
@@ -54,10 +58,20 @@ public final class StreamHeaders {
             return headers;
         }
 
+        /** The answer to a later exchange on a stream already answered (see above). */
+        public Http2Headers toTrailers() {
+            Http2Headers headers = new DefaultHttp2Headers().add(STATUS, Integer.toString(status));
+            if (error != null) {
+                headers.add(ERROR, error);
+            }
+            return headers;
+        }
+
         public static Answer of(Http2Headers headers) {
+            CharSequence text = headers.status() != null ? headers.status() : headers.get(STATUS);
             int status;
             try {
-                status = Integer.parseInt(string(headers.status()));
+                status = Integer.parseInt(string(text));
             } catch (NumberFormatException e) {
                 return new Answer(502, "the agent sent no valid status");
             }

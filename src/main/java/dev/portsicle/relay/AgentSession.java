@@ -15,6 +15,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +24,8 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The relay's end of one agent's WebSocket: answers its control messages, binds its tunnels, and
@@ -34,6 +38,9 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
     private final PublicUrls urls;
     private final AgentTokens.Token token;
     private final List<Tunnel> tunnels = new ArrayList<>();
+    /** Streams waiting for their visitor connection's next request, on any event loop. */
+    private final Set<Http2StreamChannel> keptStreams = ConcurrentHashMap.newKeySet();
+    private volatile boolean goingAway;
     private Channel channel;
     private boolean multiplexing;
 
@@ -46,6 +53,24 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
 
     Channel channel() {
         return channel;
+    }
+
+    /**
+     * Parks {@code stream} between two exchanges of its visitor connection. False when the agent is going
+     * away (it sent GOAWAY and waits for its streams to end): close the stream instead.
+     */
+    boolean keep(Http2StreamChannel stream) {
+        if (goingAway) {
+            return false;
+        }
+        keptStreams.add(stream);
+        // GOAWAY may have swept the parked streams between the check and the add
+        return !goingAway || !keptStreams.remove(stream);
+    }
+
+    /** Takes a parked stream back, for the next exchange or to close it; false when GOAWAY closed it. */
+    boolean take(Http2StreamChannel stream) {
+        return keptStreams.remove(stream);
     }
 
     @Override
@@ -65,6 +90,14 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
             // HTTP/2 bytes go to the multiplexer once it is in place; before hello they have no meaning
             data.release();
             protocolError(ctx, "binary data before hello");
+        } else if (msg instanceof Http2GoAwayFrame goAway) {
+            goAway.release();
+            goingAway = true; // a draining agent counts its streams down: parked ones are not in flight
+            for (Http2StreamChannel stream : keptStreams) {
+                if (keptStreams.remove(stream)) {
+                    stream.close();
+                }
+            }
         } else {
             ReferenceCountUtil.release(msg); // leftovers of the upgrade request; streams have their own channels
         }

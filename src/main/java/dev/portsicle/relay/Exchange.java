@@ -7,6 +7,7 @@ import dev.portsicle.net.MessageReads;
 import dev.portsicle.net.Transport;
 import dev.portsicle.protocol.StreamBytesCodec;
 import dev.portsicle.protocol.StreamHeaders;
+import dev.portsicle.protocol.StreamReuse;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,7 +33,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One visitor request and its response, carried by one stream of the tunnel's session.
+ * One visitor request and its response, carried by a stream of the tunnel's session: a new one, or the
+ * one its visitor connection's last exchange left open ({@link StreamReuse}).
  *
  * <p>Both directions follow the {@link Forwarding} rule, so a slow visitor or a slow local server holds
  * back only this stream. Everything here runs on the visitor's event loop; what the stream delivers is
@@ -44,9 +46,12 @@ final class Exchange {
     private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig()
             .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(Transport.CHUNK);
 
-    /** Told when the exchange is over, whether the visitor connection may carry another request. */
+    /**
+     * Told when the exchange is over, whether the visitor connection may carry another request, and the
+     * stream that may carry it, or null.
+     */
     interface Done {
-        void exchangeDone(boolean keepAlive);
+        void exchangeDone(boolean keepAlive, Http2StreamChannel reusable);
 
         /** The connection is a byte pipe now: the HTTP handlers leave the visitor pipeline. */
         void upgraded();
@@ -68,11 +73,15 @@ final class Exchange {
     private boolean responseStarted;
     private boolean responseDone;
     private boolean interim;
+    private boolean reusable;
     private boolean finished;
     private int status;
 
-    Exchange(Channel visitor, HttpRequest request, Router.Route route, VisitorAddress from, String scheme, Done done) {
+    /** {@code kept}: the stream this connection's last exchange left open for the same tunnel, or null. */
+    Exchange(Channel visitor, HttpRequest request, Router.Route route, VisitorAddress from, String scheme, Done done,
+             Http2StreamChannel kept) {
         this.visitor = visitor;
+        this.stream = kept;
         this.from = from;
         this.request = request;
         this.route = route;
@@ -83,8 +92,17 @@ final class Exchange {
         this.keepAlive = HttpUtil.isKeepAlive(request);
     }
 
+    Tunnel tunnel() {
+        return route.tunnel();
+    }
+
     void start() {
         HttpRewrites.request(request, route, from, scheme);
+        if (stream != null) {
+            stream.pipeline().get(StreamHandler.class).exchange = this;
+            sendRequest();
+            return;
+        }
         route.tunnel().openStream(new StreamInitializer()).addListener(opened -> onVisitorLoop(() -> {
             if (!opened.isSuccess()) {
                 ReferenceCountUtil.release(request);
@@ -100,9 +118,13 @@ final class Exchange {
             }
             StreamHeaders.Open open = new StreamHeaders.Open(StreamHeaders.KIND_HTTP, route.tunnel().id(), from.text());
             stream.write(new DefaultHttp2HeadersFrame(open.toHeaders()));
-            Forwarding.forward(request, stream, visitor, this::requestLost);
-            stream.read(); // the agent's answer
+            sendRequest();
         }));
+    }
+
+    private void sendRequest() {
+        Forwarding.forward(request, stream, visitor, this::requestLost);
+        stream.read(); // the agent's answer
     }
 
     /** A piece of the request body from the visitor. */
@@ -168,6 +190,7 @@ final class Exchange {
             } else {
                 responseStarted = true;
                 status = response.status().code();
+                reusable = StreamReuse.reusable(request, response); // as the agent decides: before our rewrites
                 keepAlive = HttpRewrites.response(response, request, route, keepAlive);
             }
             Forwarding.forward(response, visitor, stream, this::abort);
@@ -224,6 +247,14 @@ final class Exchange {
         if (finished || !responseDone) {
             return;
         }
+        if (requestDone && reusable) {
+            // Parked for the connection's next request; a read stays posted so its end is noticed.
+            stream.pipeline().get(StreamHandler.class).exchange = null;
+            stream.read();
+            finish();
+            done.exchangeDone(keepAlive, stream);
+            return;
+        }
         if (requestDone) {
             // Our END_STREAM only now (a stream closed both ways drops what its reader has not taken yet),
             // and one more read to take the agent's END_STREAM, so the stream closes and its codec lets go.
@@ -235,7 +266,7 @@ final class Exchange {
             stream.close();
         }
         finish();
-        done.exchangeDone(keepAlive);
+        done.exchangeDone(keepAlive, null);
     }
 
     private void finish() {
@@ -327,22 +358,38 @@ final class Exchange {
         protected void initChannel(Http2StreamChannel ch) {
             ch.pipeline().addLast(new StreamBytesCodec(), new HttpClientCodec(RESPONSE_DECODER, false, false));
             MessageReads.addTo(ch.pipeline());
-            ch.pipeline().addLast(Forwarding.resumer(), new StreamHandler());
+            ch.pipeline().addLast(Forwarding.resumer(), new StreamHandler(Exchange.this));
         }
     }
 
-    /** Hands what the stream delivers to the exchange, on the visitor's event loop. */
-    private final class StreamHandler extends ChannelInboundHandlerAdapter {
+    /**
+     * Hands what the stream delivers to its exchange, on the visitor's event loop. A parked stream has
+     * none: the agent sends nothing between exchanges, so whatever comes then ends the stream.
+     */
+    private static final class StreamHandler extends ChannelInboundHandlerAdapter {
+        volatile Exchange exchange;
+
+        StreamHandler(Exchange exchange) {
+            this.exchange = exchange;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!onVisitorLoop(() -> fromStream(msg))) {
+            Exchange to = exchange;
+            if (to == null) {
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+            } else if (!to.onVisitorLoop(() -> to.fromStream(msg))) {
                 ReferenceCountUtil.release(msg);
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            onVisitorLoop(Exchange.this::streamClosed);
+            Exchange to = exchange;
+            if (to != null) {
+                to.onVisitorLoop(to::streamClosed);
+            }
         }
 
         @Override

@@ -29,6 +29,8 @@ import java.util.function.Consumer;
  * @param trustedProxies      proxies in front of the relay whose {@code X-Forwarded-For} is believed
  * @param maxTunnelsPerAgent  tunnels one agent session may hold at once, unless its token says otherwise
  * @param maxStreamsPerTunnel exchanges (and TCP connections) one tunnel carries at once; 503 beyond
+ * @param streamKeep          how long a stream waits, after an exchange, for its visitor connection's next
+ *                            request before it closes; it counts as one of the tunnel's streams meanwhile
  * @param heartbeat           when to ping a quiet agent, and how long a silent one keeps its tunnels
  * @param tls                 HTTPS and wss:// on {@code port}; null for plain HTTP
  */
@@ -36,14 +38,14 @@ public record RelayConfig(String bindHost, int port, String domain, String publi
                           int maxInitialLine, int maxHeadSize, Duration idleTimeout, Duration headerTimeout,
                           int threads, PortRange tcpPorts, String secret, AgentTokens tokens,
                           List<Cidr> trustedProxies, int maxTunnelsPerAgent, int maxStreamsPerTunnel,
-                          Heartbeat.Timing heartbeat, RelayTls tls) {
+                          Duration streamKeep, Heartbeat.Timing heartbeat, RelayTls tls) {
 
     public static final int DEFAULT_PORT = 8080;
 
     public static RelayConfig defaults() {
         return new RelayConfig("0.0.0.0", DEFAULT_PORT, null, null, 8 * 1024, 64 * 1024, Duration.ofMinutes(5),
                 Duration.ofSeconds(30), Runtime.getRuntime().availableProcessors(), null, null, null, List.of(), 16,
-                Multiplexer.MAX_CONCURRENT_STREAMS, Heartbeat.Timing.DEFAULT, null);
+                Multiplexer.MAX_CONCURRENT_STREAMS, Duration.ofSeconds(5), Heartbeat.Timing.DEFAULT, null);
     }
 
     @Override
@@ -106,6 +108,10 @@ public record RelayConfig(String bindHost, int port, String domain, String publi
         return edit(c -> c.maxStreamsPerTunnel = maxStreamsPerTunnel);
     }
 
+    public RelayConfig withStreamKeep(Duration streamKeep) {
+        return edit(c -> c.streamKeep = streamKeep);
+    }
+
     public RelayConfig withHeartbeat(Heartbeat.Timing heartbeat) {
         return edit(c -> c.heartbeat = heartbeat);
     }
@@ -137,6 +143,7 @@ public record RelayConfig(String bindHost, int port, String domain, String publi
         List<Cidr> trustedProxies;
         int maxTunnelsPerAgent;
         int maxStreamsPerTunnel;
+        Duration streamKeep;
         Heartbeat.Timing heartbeat;
         RelayTls tls;
 
@@ -156,6 +163,7 @@ public record RelayConfig(String bindHost, int port, String domain, String publi
             trustedProxies = c.trustedProxies;
             maxTunnelsPerAgent = c.maxTunnelsPerAgent;
             maxStreamsPerTunnel = c.maxStreamsPerTunnel;
+            streamKeep = c.streamKeep;
             heartbeat = c.heartbeat;
             tls = c.tls;
         }
@@ -163,7 +171,7 @@ public record RelayConfig(String bindHost, int port, String domain, String publi
         RelayConfig build() {
             return new RelayConfig(bindHost, port, domain, publicUrl, maxInitialLine, maxHeadSize, idleTimeout,
                     headerTimeout, threads, tcpPorts, secret, tokens, trustedProxies, maxTunnelsPerAgent,
-                    maxStreamsPerTunnel, heartbeat, tls);
+                    maxStreamsPerTunnel, streamKeep, heartbeat, tls);
         }
     }
 }

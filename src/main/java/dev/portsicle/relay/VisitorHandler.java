@@ -17,17 +17,21 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * One visitor connection: takes requests one at a time (auto-read is off, so the next request is read
  * only when the current exchange is over), answers what the relay answers itself, and hands the rest to
- * an {@link Exchange}. An agent's upgrade request on {@link Protocol#TUNNEL_PATH} turns the connection
- * into a session instead.
+ * an {@link Exchange}. Between exchanges it keeps the last one's stream, for a while, for the next
+ * request to the same tunnel. An agent's upgrade request on {@link Protocol#TUNNEL_PATH} turns the
+ * connection into a session instead.
  */
 final class VisitorHandler extends ChannelInboundHandlerAdapter implements Exchange.Done {
     private static final Logger log = LoggerFactory.getLogger(VisitorHandler.class);
@@ -40,6 +44,11 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
     private final RelayContext relay;
     private ChannelHandlerContext ctx;
     private Exchange exchange;
+    /** The last exchange's stream, parked in its session until the next request or {@code streamKeep}. */
+    private Http2StreamChannel keptStream;
+    private Tunnel keptFor;
+    private long keptSince;
+    private boolean keepTimerSet;
 
     VisitorHandler(RelayContext relay) {
         this.relay = relay;
@@ -112,7 +121,8 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
                 return;
             }
             String scheme = relay.config().tls() == null ? "http" : "https";
-            exchange = new Exchange(ctx.channel(), request, route, visitor, scheme, this);
+            exchange = new Exchange(ctx.channel(), request, route, visitor, scheme, this,
+                    takeKeptStream(route.tunnel()));
             relay.inFlight().begin();
             relay.affinity().served(route.tunnel().session().channel().eventLoop());
             exchange.start();
@@ -131,14 +141,66 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
     }
 
     @Override
-    public void exchangeDone(boolean keepAlive) {
+    public void exchangeDone(boolean keepAlive, Http2StreamChannel reusable) {
+        Tunnel tunnel = exchange.tunnel();
         exchange = null;
         relay.inFlight().end();
         if (keepAlive && !relay.inFlight().draining()) {
+            if (reusable != null) {
+                keep(reusable, tunnel);
+            }
             ctx.read();
         } else {
+            if (reusable != null) {
+                reusable.close();
+            }
             ctx.close();
         }
+    }
+
+    private void keep(Http2StreamChannel stream, Tunnel tunnel) {
+        if (!tunnel.session().keep(stream)) {
+            stream.close();
+            return;
+        }
+        keptStream = stream;
+        keptFor = tunnel;
+        keptSince = System.nanoTime();
+        if (!keepTimerSet) {
+            keepTimerSet = true;
+            ctx.executor().schedule(this::keepTimerFired, relay.config().streamKeep().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** One timer per keep period, not one per exchange: it looks again when the stream was used since. */
+    private void keepTimerFired() {
+        keepTimerSet = false;
+        if (keptStream == null) {
+            return;
+        }
+        long left = keptSince + relay.config().streamKeep().toNanos() - System.nanoTime();
+        if (left > 0) {
+            keepTimerSet = true;
+            ctx.executor().schedule(this::keepTimerFired, left, TimeUnit.NANOSECONDS);
+        } else {
+            takeKeptStream(null);
+        }
+    }
+
+    /** The kept stream, when it leads to {@code tunnel} and is still open; any other is closed. */
+    private Http2StreamChannel takeKeptStream(Tunnel tunnel) {
+        Http2StreamChannel stream = keptStream;
+        Tunnel kept = keptFor;
+        keptStream = null;
+        keptFor = null;
+        if (stream == null || !kept.session().take(stream)) {
+            return null;
+        }
+        if (kept == tunnel && stream.isActive()) {
+            return stream;
+        }
+        stream.close();
+        return null;
     }
 
     private void answer(HttpRequest request, HttpResponseStatus status, String detail, boolean keepAlive) {
@@ -203,6 +265,7 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        takeKeptStream(null);
         if (exchange != null) {
             exchange.visitorGone();
             exchange = null;
