@@ -48,7 +48,8 @@ class LimitsTest {
         List<RawHttpClient> held = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             RawHttpClient client = new RawHttpClient(url.getHost(), url.getPort());
-            client.send("GET " + url.getPath() + "hold HTTP/1.1\r\nHost: h\r\n\r\n");
+            // Connection: close, so their streams end with them (a kept-alive one stays parked a while)
+            client.send("GET " + url.getPath() + "hold HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
             held.add(client);
         }
         origin.awaitRequests(2, Duration.ofSeconds(10)); // both exchanges are in flight at the local server

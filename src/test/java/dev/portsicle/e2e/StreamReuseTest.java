@@ -67,9 +67,17 @@ class StreamReuseTest {
                 }
             }
             assertThat(status).as("served once the idle first connection gave its stream up").isEqualTo(200);
+        }
+    }
 
-            first.send(get(prefix + "/five"));
-            assertThat(first.read().bodyText()).as("the first connection opens a new stream").isEqualTo("at /five");
+    @Test
+    void aConnectionGoesOnPastTheExchangesOneStreamCarries() throws Exception {
+        start(UnaryOperator.identity());
+        try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
+            for (int i = 0; i < 1200; i++) { // a stream carries 512, then the next request opens another
+                client.send(get(prefix + "/" + i));
+                assertThat(client.read().bodyText()).isEqualTo("at /" + i);
+            }
         }
     }
 
