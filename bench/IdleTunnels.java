@@ -16,17 +16,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tunnel, and then only answers what keeps a session alive (HTTP/2 SETTINGS and PING acks). Used by
  * bench/idle-tunnels.sh to see what N idle tunnels cost a relay.
  *
- * <p>Usage: {@code java IdleTunnels.java RELAY_PORT COUNT HOLD_SECONDS}. Prints "bound N" when all are
+ * <p>Usage: {@code java IdleTunnels.java RELAY_PORT COUNT HOLD_SECONDS PROTOCOL_VERSION}. Prints "bound N" when all are
  * bound (or what failed), keeps them for HOLD_SECONDS, then prints how many were still up.
  */
 public final class IdleTunnels {
-    private static final int PROTOCOL_VERSION = 2;
     private static final int IN_FLIGHT = 200; // handshakes at once
+    /** The relay's protocol version (args[3], from {@code portsicle --version}): a mismatch binds nothing. */
+    private static int protocolVersion;
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         int count = Integer.parseInt(args[1]);
         long holdSeconds = Long.parseLong(args[2]);
+        protocolVersion = Integer.parseInt(args[3]);
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         URI uri = URI.create("ws://127.0.0.1:" + port + "/_portsicle/tunnel");
         Semaphore inFlight = new Semaphore(IN_FLIGHT);
@@ -43,7 +45,7 @@ public final class IdleTunnels {
                 }
                 inFlight.release();
             });
-            client.newWebSocketBuilder().header("Portsicle-Protocol", Integer.toString(PROTOCOL_VERSION))
+            client.newWebSocketBuilder().header("Portsicle-Protocol", Integer.toString(protocolVersion))
                     .buildAsync(uri, session)
                     .whenComplete((ws, e) -> {
                         if (e != null) {
@@ -56,7 +58,7 @@ public final class IdleTunnels {
         System.out.printf("bound %d of %d in %.1f s%n", bound, count, (System.nanoTime() - start) / 1e9);
         System.out.flush();
         TimeUnit.SECONDS.sleep(holdSeconds);
-        long up = sessions.stream().filter(s -> s.closed.isEmpty()).count();
+        long up = sessions.stream().filter(s -> !s.bound.isCompletedExceptionally() && s.closed.isEmpty()).count();
         System.out.printf("still up after %d s: %d%n", holdSeconds, up);
         System.exit(0);
     }
@@ -72,7 +74,7 @@ public final class IdleTunnels {
 
         @Override
         public void onOpen(WebSocket ws) {
-            send(ws, "{\"type\":\"hello\",\"version\":" + PROTOCOL_VERSION + "}");
+            send(ws, "{\"type\":\"hello\",\"version\":" + protocolVersion + "}");
             ws.request(1);
         }
 

@@ -49,9 +49,14 @@ log "before: relay $(( BEFORE_RSS / 1024 )) MiB; busy tunnel: $BEFORE_LAT"
 
 mkdir -p "$WORK/classes"
 javac -d "$WORK/classes" "$BENCH_DIR/IdleTunnels.java" || die "could not compile bench/IdleTunnels.java"
-start_bg idle java -Xmx1g -cp "$WORK/classes" IdleTunnels "$PT_PORT" "$COUNT" "$HOLD"
+PROTOCOL="$("$ROOT/portsicle" --version | sed -n 's/.*(protocol \([0-9]*\)).*/\1/p')"
+start_bg idle java -Xmx1g -cp "$WORK/classes" IdleTunnels "$PT_PORT" "$COUNT" "$HOLD" "$PROTOCOL"
 line="$(wait_line "$WORK/idle.log" '^bound ' 'IdleTunnels' 600)"
 log "$line"
+case "$line" in
+  "bound $COUNT of $COUNT "*) ;;
+  *) die "not every simulated agent got its tunnel; see $WORK/idle.log" ;;
+esac
 sleep 15 # past a heartbeat interval, so pings and acks are part of the picture
 kill -0 "$RELAY_PID" 2>/dev/null || die "the relay died; see $WORK/pt-relay.log"
 WITH_RSS="$(proc_rss_kib "$RELAY_PID")"
