@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tunnel, and then only answers what keeps a session alive (HTTP/2 SETTINGS and PING acks). Used by
  * bench/idle-tunnels.sh to see what N idle tunnels cost a relay.
  *
- * <p>Usage: {@code java IdleTunnels.java RELAY_PORT COUNT HOLD_SECONDS PROTOCOL_VERSION}. Prints "bound N" when all are
- * bound (or what failed), keeps them for HOLD_SECONDS, then prints how many were still up.
+ * <p>Usage: {@code java IdleTunnels.java RELAY_PORT COUNT HOLD_SECONDS PROTOCOL_VERSION}. Prints
+ * "bound N" when all are bound (or what failed), keeps them for HOLD_SECONDS, then prints how many
+ * were still up.
  */
 public final class IdleTunnels {
     private static final int IN_FLIGHT = 200; // handshakes at once
