@@ -222,18 +222,20 @@ run_wrk() {
 
 FAILED=()
 # The 100 MiB transfers themselves: big_download / big_upload SYSTEM OUTPUT [more curl options]. The upload
-# streams the file (PUT, no "Expect: 100-continue" round trip) to the sink.
+# streams the file (PUT, no "Expect: 100-continue" round trip) to the sink. A transfer that stalls for
+# 30 s fails (a peer that broke off would otherwise hold the run for the 600 s limit).
+TRANSFER_LIMITS=(--max-time 600 --speed-limit 1 --speed-time 30)
 big_download() {
   local s="$1" out="$2" hdr=()
   shift 2
   host_header "$s"
-  curl -sS --max-time 600 "${hdr[@]}" -o "$out" "$@" "${URL[$s]}big.bin"
+  curl -sS "${TRANSFER_LIMITS[@]}" "${hdr[@]}" -o "$out" "$@" "${URL[$s]}big.bin"
 }
 big_upload() {
   local s="$1" out="$2" hdr=()
   shift 2
   host_header "$s"
-  curl -sS --max-time 600 "${hdr[@]}" -H 'Expect:' -T "$WORK/www/big.bin" -o "$out" "$@" "${URL[$s]}upload"
+  curl -sS "${TRANSFER_LIMITS[@]}" "${hdr[@]}" -H 'Expect:' -T "$WORK/www/big.bin" -o "$out" "$@" "${URL[$s]}upload"
 }
 
 # The big download: curl's own average rate (bytes / total time, connection set-up included), then
