@@ -21,7 +21,10 @@ final class Tunnel {
     private final AtomicInteger streams = new AtomicInteger();
     private Channel listener;
 
-    /** {@code maxStreams}: visitor exchanges (and TCP connections) it carries at once; more get refused. */
+    /**
+     * {@code maxStreams}: visitor exchanges, streams parked between keep-alive requests, and TCP
+     * connections it carries at once; more get refused.
+     */
     Tunnel(String id, String kind, AgentSession session, Access access, int maxStreams) {
         this.id = id;
         this.kind = kind;
@@ -81,7 +84,8 @@ final class Tunnel {
         if (streams.incrementAndGet() > maxStreams) {
             streams.decrementAndGet();
             return sessionChannel.eventLoop().newFailedFuture(new IllegalStateException(
-                    "it already carries " + maxStreams + " exchanges at once, the most its relay allows"));
+                    "it already carries " + maxStreams + " streams at once (exchanges, and keep-alive connections "
+                    + "between their requests), the most its relay allows"));
         }
         Future<Http2StreamChannel> opened = new Http2StreamChannelBootstrap(sessionChannel)
                 .option(ChannelOption.AUTO_READ, false)

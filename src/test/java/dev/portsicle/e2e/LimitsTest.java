@@ -57,7 +57,7 @@ class LimitsTest {
         RawResponse refused = get(url, "more");
         assertThat(refused.status()).isEqualTo(503);
         assertThat(refused.header("X-Portsicle-Error")).isEqualTo("503");
-        assertThat(refused.bodyText()).contains("already carries 2 exchanges at once");
+        assertThat(refused.bodyText()).contains("already carries 2 streams at once");
 
         release.countDown();
         for (RawHttpClient client : held) {
