@@ -37,8 +37,9 @@ class StreamReuseTest {
         prefix = "/" + tunnel.tunnelId();
     }
 
-    private static String get(String target) {
-        return "GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n";
+    /** One GET on {@code client}'s connection, and the response to it. */
+    private static RawResponse exchange(RawHttpClient client, String target) throws Exception {
+        return client.send("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n").read();
     }
 
     @Test
@@ -47,23 +48,21 @@ class StreamReuseTest {
         start(config -> config.withMaxStreamsPerTunnel(1).withStreamKeep(Duration.ofSeconds(2)));
         try (RawHttpClient first = RawHttpClient.to(tunnel.url)) {
             for (String path : new String[] {"/one", "/two", "/three"}) {
-                first.send(get(prefix + path));
-                assertThat(first.read().bodyText()).isEqualTo("at " + path);
+                assertThat(exchange(first, prefix + path).bodyText()).isEqualTo("at " + path);
             }
             try (RawHttpClient second = RawHttpClient.to(tunnel.url)) {
-                second.send(get(prefix + "/other"));
-                RawResponse refused = second.read();
+                RawResponse refused = exchange(second, prefix + "/other");
                 assertThat(refused.status()).as("the first connection's stream is parked").isEqualTo(503);
             }
-            first.send(get(prefix + "/four"));
-            assertThat(first.read().bodyText()).as("the parked stream carries the next request").isEqualTo("at /four");
+            assertThat(exchange(first, prefix + "/four").bodyText()).as("the parked stream carries the next request")
+                    .isEqualTo("at /four");
 
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             int status = 0;
             while (status != 200 && System.nanoTime() < deadline) {
                 Thread.sleep(200);
                 try (RawHttpClient second = RawHttpClient.to(tunnel.url)) {
-                    status = second.send(get(prefix + "/later")).read().status();
+                    status = exchange(second, prefix + "/later").status();
                 }
             }
             assertThat(status).as("served once the idle first connection gave its stream up").isEqualTo(200);
@@ -75,8 +74,7 @@ class StreamReuseTest {
         start(UnaryOperator.identity());
         try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
             for (int i = 0; i < 1200; i++) { // a stream carries 512, then the next request opens another
-                client.send(get(prefix + "/" + i));
-                assertThat(client.read().bodyText()).isEqualTo("at /" + i);
+                assertThat(exchange(client, prefix + "/" + i).bodyText()).isEqualTo("at /" + i);
             }
         }
     }
@@ -86,12 +84,10 @@ class StreamReuseTest {
         start(UnaryOperator.identity());
         int port = origin.port();
         try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
-            client.send(get(prefix + "/first"));
-            assertThat(client.read().status()).isEqualTo(200);
+            assertThat(exchange(client, prefix + "/first").status()).isEqualTo(200);
             origin.close();
 
-            client.send(get(prefix + "/second"));
-            RawResponse failed = client.read();
+            RawResponse failed = exchange(client, prefix + "/second");
             assertThat(failed.status()).isEqualTo(502);
             assertThat(failed.header("X-Portsicle-Error")).isEqualTo("502");
             assertThat(failed.bodyText()).as("the agent's reason, not a stream that broke")
@@ -101,8 +97,7 @@ class StreamReuseTest {
         origin = Origin.startOn(port).handle((request, response) -> response.status(200).body("back"));
         try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
             for (int i = 0; i < 2; i++) {
-                client.send(get(prefix + "/again"));
-                assertThat(client.read().bodyText()).isEqualTo("back");
+                assertThat(exchange(client, prefix + "/again").bodyText()).isEqualTo("back");
             }
         }
     }
@@ -118,12 +113,9 @@ class StreamReuseTest {
             }
         });
         try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
-            client.send(get(prefix + "/before"));
-            assertThat(client.read().bodyText()).isEqualTo("at /before");
-            client.send(get(prefix + "/until-close"));
-            assertThat(client.read().bodyText()).isEqualTo("all of it");
-            client.send(get(prefix + "/after"));
-            assertThat(client.read().bodyText()).isEqualTo("at /after");
+            assertThat(exchange(client, prefix + "/before").bodyText()).isEqualTo("at /before");
+            assertThat(exchange(client, prefix + "/until-close").bodyText()).isEqualTo("all of it");
+            assertThat(exchange(client, prefix + "/after").bodyText()).isEqualTo("at /after");
         }
     }
 
@@ -135,10 +127,8 @@ class StreamReuseTest {
             String otherPrefix = URI.create(other.publicUrl().get(10, TimeUnit.SECONDS)).getPath();
             try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
                 for (int i = 0; i < 2; i++) {
-                    client.send(get(prefix + "/mine"));
-                    assertThat(client.read().bodyText()).isEqualTo("at /mine");
-                    client.send(get(otherPrefix + "theirs"));
-                    assertThat(client.read().bodyText()).isEqualTo("other");
+                    assertThat(exchange(client, prefix + "/mine").bodyText()).isEqualTo("at /mine");
+                    assertThat(exchange(client, otherPrefix + "theirs").bodyText()).isEqualTo("other");
                 }
             }
         }
@@ -148,8 +138,7 @@ class StreamReuseTest {
     void aDrainingAgentDoesNotWaitForStreamsParkedBetweenRequests() throws Exception {
         start(config -> config.withStreamKeep(Duration.ofMinutes(1)));
         try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
-            client.send(get(prefix + "/one"));
-            assertThat(client.read().status()).isEqualTo(200);
+            assertThat(exchange(client, prefix + "/one").status()).isEqualTo(200);
             // the connection stays open and idle, its stream parked
             CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> {
                 try {
