@@ -76,7 +76,8 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--max-streams-per-tunnel", paramLabel = "N",
             description = "Exchanges one tunnel carries at once, a keep-alive visitor connection's counting for up to "
-                    + "5 s between its requests; visitors beyond get a 503 (default: ${DEFAULT-VALUE}).")
+                    + RelayConfig.DEFAULT_STREAM_KEEP_SECONDS + " s between its requests; visitors beyond get a 503 "
+                    + "(default: ${DEFAULT-VALUE}).")
     int maxStreamsPerTunnel = RelayConfig.defaults().maxStreamsPerTunnel();
 
     @Mixin

@@ -25,8 +25,9 @@
  * <p>A stream is a virtual connection for one visitor connection's exchanges with one tunnel: after
  * its opening HEADERS ({@link StreamHeaders}) it carries opaque bytes both ways (HTTP/1.1 requests and
  * their responses, one exchange after another while both ends agree it may go on, or raw bytes after
- * an upgrade or in a TCP tunnel), END_STREAM is a half-close and RST_STREAM an abort. HTTP/2 gives every stream its own flow-control window, so a slow visitor slows only its own
- * stream ({@link Multiplexer}). {@link StreamBytesCodec} turns a stream's frames into plain bytes so
+ * an upgrade or in a TCP tunnel), END_STREAM is a half-close and RST_STREAM an abort. HTTP/2 gives
+ * every stream its own flow-control window, so a slow visitor slows only its own stream
+ * ({@link Multiplexer}). {@link StreamBytesCodec} turns a stream's frames into plain bytes so
  * the ordinary HTTP/1.1 codecs of Netty run on top of it. Frames are up to 256 KiB
  * ({@code Transport.CHUNK}), the size of a socket read, so a body moves in few pieces. As a WebSocket
  * client the agent masks its frames: with random keys over ws://, with the key zero over wss://, where

@@ -41,11 +41,14 @@ public record RelayConfig(String bindHost, int port, String domain, String publi
                           Duration streamKeep, Heartbeat.Timing heartbeat, RelayTls tls) {
 
     public static final int DEFAULT_PORT = 8080;
+    /** The default {@link #streamKeep()}, a constant so the command line's help can name it. */
+    public static final int DEFAULT_STREAM_KEEP_SECONDS = 5;
 
     public static RelayConfig defaults() {
         return new RelayConfig("0.0.0.0", DEFAULT_PORT, null, null, 8 * 1024, 64 * 1024, Duration.ofMinutes(5),
                 Duration.ofSeconds(30), Runtime.getRuntime().availableProcessors(), null, null, null, List.of(), 16,
-                Multiplexer.MAX_CONCURRENT_STREAMS, Duration.ofSeconds(5), Heartbeat.Timing.DEFAULT, null);
+                Multiplexer.MAX_CONCURRENT_STREAMS, Duration.ofSeconds(DEFAULT_STREAM_KEEP_SECONDS), Heartbeat.Timing.DEFAULT,
+                null);
     }
 
     @Override
