@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION="${BENCH_DURATION:-10s}"        # each wrk measurement
-WARMUP="${BENCH_WARMUP:-3s}"             # unrecorded wrk run per system first (JIT, pools, caches)
+WARMUP="${BENCH_WARMUP:-30s}"            # unrecorded wrk load per system first (JIT, pools, caches)
 CONNS="${BENCH_CONNECTIONS:-32}"         # wrk -c
 THREADS="${BENCH_THREADS:-2}"            # wrk -t
 BIG_MIB="${BENCH_BIG_MIB:-100}"          # size of the download and the upload
@@ -270,11 +270,19 @@ run_upload() {
   fi
 }
 
-# An unrecorded wrk run before a measurement (JIT, pools, caches): warm_up SYSTEM FILE DURATION
+# Unrecorded wrk load before a measurement (JIT, pools, caches): warm_up SYSTEM FILE DURATION. Its last
+# third runs on fresh connections, as the measurement does, so that what a new connection costs (in
+# Portsicle, opening its stream) is compiled too: else a JIT-compiled system compiles it in the
+# measurement's first second (Portsicle: 3-15 ms gaps between responses all through it).
 warm_up() {
-  local s="$1" hdr=()
+  local s="$1" hdr=() parts=("$3")
   host_header "$s"
-  wrk -t"$THREADS" -c"$CONNS" -d"$3" "${hdr[@]}" "${URL[$s]}$2" >/dev/null 2>&1 || true
+  if [[ "$3" =~ ^([0-9]+)s$ ]] && (( BASH_REMATCH[1] >= 3 )); then
+    parts=("$(( BASH_REMATCH[1] - BASH_REMATCH[1] / 3 ))s" "$(( BASH_REMATCH[1] / 3 ))s")
+  fi
+  for part in "${parts[@]}"; do
+    wrk -t"$THREADS" -c"$CONNS" -d"$part" "${hdr[@]}" "${URL[$s]}$2" >/dev/null 2>&1 || true
+  done
 }
 
 # One unrecorded 100 MiB download and upload (the bulk paths, which the 100 KiB run does not all cover).
