@@ -14,7 +14,7 @@ import static io.netty.handler.codec.http2.Http2CodecUtil.DEFAULT_WINDOW_SIZE;
 
 /**
  * The HTTP/2 connection that runs over a session's WebSocket: the relay is the client (it opens a
- * stream per visitor exchange), the agent the server.
+ * stream per visitor connection and tunnel), the agent the server.
  *
  * <p>Flow control: every stream has its own window of {@link #STREAM_WINDOW}, so at most that much of
  * one exchange waits in memory on the receiving side when its reader is slow. The connection window is
@@ -26,7 +26,10 @@ public final class Multiplexer {
     /** Per-stream window: enough to fill a fast link, small enough that a thousand slow streams fit in RAM. */
     public static final int STREAM_WINDOW = 512 * 1024;
     public static final int CONNECTION_WINDOW = Integer.MAX_VALUE;
-    /** Concurrent streams (visitor exchanges) one session carries; the relay answers 503 beyond. */
+    /**
+     * Concurrent streams one session carries (a visitor connection's, in an exchange or kept between two);
+     * the relay answers 503 beyond.
+     */
     public static final int MAX_CONCURRENT_STREAMS = 1000;
     /** Our stream HEADERS are tiny; anything bigger is a misbehaving peer. */
     public static final int MAX_HEADER_LIST = 16 * 1024;

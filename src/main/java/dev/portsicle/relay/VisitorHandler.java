@@ -38,13 +38,6 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
 
     /** Fired at every visitor connection when the relay drains: an idle one closes. */
     static final Object DRAIN = new Object();
-    /**
-     * Exchanges one stream carries before the next request opens a fresh one. Measured, not derived:
-     * under load, streams that live on put a stall of a few ms on every stream now and then (1 KiB, 32
-     * connections, relay on one loop: p99 12-18 ms without a cap, 5.6-6.0 ms with this one, 8-10 ms with
-     * a stream per exchange); where in the HTTP/2 layer it comes from is not found yet.
-     */
-    private static final int MAX_EXCHANGES_PER_STREAM = 512;
     /** What a visitor of a tunnel whose agent is away is told to wait before trying again. */
     private static final int RECONNECTING_RETRY_AFTER_SECONDS = 5;
 
@@ -54,7 +47,6 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
     /** The last exchange's stream, parked in its session until the next request or {@code streamKeep}. */
     private Http2StreamChannel keptStream;
     private Tunnel keptFor;
-    private int keptExchanges;
     private long keptSince;
     private boolean keepTimerSet;
 
@@ -130,7 +122,6 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
             }
             String scheme = relay.config().tls() == null ? "http" : "https";
             Http2StreamChannel kept = takeKeptStream(route.tunnel());
-            keptExchanges = kept == null ? 1 : keptExchanges + 1;
             exchange = new Exchange(ctx.channel(), request, route, visitor, scheme, this, kept);
             relay.inFlight().begin();
             relay.affinity().served(route.tunnel().session().channel().eventLoop());
@@ -168,7 +159,7 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
     }
 
     private void keep(Http2StreamChannel stream, Tunnel tunnel) {
-        if (keptExchanges >= MAX_EXCHANGES_PER_STREAM || !tunnel.session().keep(stream)) {
+        if (!tunnel.session().keep(stream)) {
             stream.close();
             return;
         }

@@ -70,11 +70,14 @@ class StreamReuseTest {
     }
 
     @Test
-    void aConnectionGoesOnPastTheExchangesOneStreamCarries() throws Exception {
+    void aKeptStreamCarriesMoreThanItsFlowControlWindowOverManyExchanges() throws Exception {
         start(UnaryOperator.identity());
+        // over 1 MiB each way through one stream whose window is 512 KiB: each exchange must give its credit back
+        String padding = "x".repeat(1024);
         try (RawHttpClient client = RawHttpClient.to(tunnel.url)) {
-            for (int i = 0; i < 1200; i++) { // a stream carries 512, then the next request opens another
-                assertThat(exchange(client, prefix + "/" + i).bodyText()).isEqualTo("at /" + i);
+            for (int i = 0; i < 1200; i++) {
+                String path = "/" + i + "/" + padding;
+                assertThat(exchange(client, prefix + path).bodyText()).isEqualTo("at " + path);
             }
         }
     }
