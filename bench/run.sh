@@ -10,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION="${BENCH_DURATION:-10s}"        # each wrk measurement
 WARMUP="${BENCH_WARMUP:-30s}"            # unrecorded wrk load per system first (JIT, pools, caches)
+ROUNDS="${BENCH_ROUNDS:-3}"              # wrk measurements per system and body size; the table shows the median
 CONNS="${BENCH_CONNECTIONS:-32}"         # wrk -c
 THREADS="${BENCH_THREADS:-2}"            # wrk -t
 BIG_MIB="${BENCH_BIG_MIB:-100}"          # size of the download and the upload
@@ -217,7 +218,7 @@ run_wrk() {
       V[$s.agent_cpu]="$(awk -v a="$c0a" -v b="$(proc_cpu_ticks $AGENT_PIDS)" -v t="$tck" 'BEGIN { printf "%.2f", (b - a) / t }')"
     fi
   fi
-  log "$s $key: $rps req/s, p50 $p50 ms, p99 $p99 ms, $err errors"
+  log "$s $key${ROUND_NO:+ (round $ROUND_NO of $ROUNDS)}: $rps req/s, p50 $p50 ms, p99 $p99 ms, $err errors"
 }
 
 FAILED=()
@@ -294,16 +295,48 @@ warm_transfers() {
 STARTED="$(date '+%Y-%m-%d %H:%M:%S %Z')"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 # Interleaved: each kind of measurement runs against every system in turn before the next kind.
-for s in $SYSTEMS; do
-  log "$s: warm-up ($WARMUP)"
-  warm_up "$s" 1k.bin "$WARMUP"
-  run_wrk "$s" 1k.bin 1k measure-processes
-done
-# The 100 KiB run gets a warm-up of its own (a third of the first): bulk bodies take other code paths,
+# The wrk measurements run ROUNDS times, each round over every system in turn: one run moves by 20% or
+# more on this machine, and interleaved rounds spread a slow moment over all systems. A system's row shows
+# its median round by req/s, whole (that round's latencies, RSS and CPU, not medians from different
+# rounds); errors are those of all rounds.
+declare -A ROUND  # ROUND[r|SYSTEM.field]: what run_wrk measured in round r
+declare -A RATES  # RATES[SYSTEM.KEY]: req/s of every round, for the notes under the table
+keep_round() {  # keep_round ROUND SYSTEM
+  local k
+  for k in "${!V[@]}"; do
+    if [[ "$k" == "$2."* ]]; then ROUND[$1|$k]="${V[$k]}"; fi
+  done
+}
+pick_median() {  # pick_median SYSTEM KEY: V gets the figures of the round with the median req/s
+  local s="$1" key="$2" r k median errors=0 rates=()
+  median="$(for r in $(seq "$ROUNDS"); do echo "${ROUND[$r|$s.rps_$key]} $r"; done | sort -n |
+            awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) { print $2 }')"
+  for k in "${!ROUND[@]}"; do
+    if [[ "$k" == "$median|$s."* ]]; then V[${k#*|}]="${ROUND[$k]}"; fi
+  done
+  for r in $(seq "$ROUNDS"); do
+    errors=$(( errors + ${ROUND[$r|$s.err_$key]} )); rates+=("${ROUND[$r|$s.rps_$key]}")
+  done
+  V[$s.err_$key]=$errors
+  RATES[$s.$key]="$(IFS=/; echo "${rates[*]}")"
+}
+
+# The 100 KiB runs get a warm-up of their own (a third of the first): bulk bodies take other code paths,
 # which a JIT-compiled system would otherwise compile during the measurement.
 if [[ "$WARMUP" =~ ^([0-9]+)s$ ]]; then third=$(( BASH_REMATCH[1] / 3 )); else third=0; fi
 WARMUP_100K="${BENCH_WARMUP_100K:-$(( third > 1 ? third : 1 ))s}"
-for s in $SYSTEMS; do warm_up "$s" 100k.bin "$WARMUP_100K"; run_wrk "$s" 100k.bin 100k; done
+for key in 1k 100k; do
+  for r in $(seq "$ROUNDS"); do
+    for s in $SYSTEMS; do
+      if [ "$r" = 1 ] && [ "$key" = 1k ]; then log "$s: warm-up ($WARMUP)"; warm_up "$s" 1k.bin "$WARMUP"; fi
+      if [ "$r" = 1 ] && [ "$key" = 100k ]; then warm_up "$s" 100k.bin "$WARMUP_100K"; fi
+      ROUND_NO=$r
+      if [ "$key" = 1k ]; then run_wrk "$s" 1k.bin 1k measure-processes; else run_wrk "$s" 100k.bin 100k; fi
+      keep_round "$r" "$s"
+    done
+  done
+  for s in $SYSTEMS; do pick_median "$s" "$key"; done
+done
 # Likewise one unrecorded download and upload per system before the measured ones.
 for s in $SYSTEMS; do warm_transfers "$s"; done
 for s in $SYSTEMS; do run_download "$s"; done
@@ -353,12 +386,17 @@ TABLE="$(awk -F'|' '
 mkdir -p "$RESULTS"
 OUT="$RESULTS/$(date +%Y%m%d-%H%M%S).md"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+# The kernel's DAMON, where a VM runs it for proactive reclaim, takes 2-3 ms of a core at each sample
+# (every 500 ms on the development VM): a stall that any chain of more busy threads than cores feels.
+KDAMONDS="$(pgrep -c '^kdamond' || true)"
 {
   echo "# Portsicle side-by-side benchmark, $STARTED"
   echo
   echo "Commit $COMMIT; $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);" \
-       "load average $LOAD_BEFORE before, $LOAD_AFTER after (everything shares these cores: wrk, curl, backend, tunnels)."
-  echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency (after a $WARMUP warm-up per system, $WARMUP_100K before 100 KiB); one $BIG_MIB MiB" \
+       "load average $LOAD_BEFORE before, $LOAD_AFTER after (everything shares these cores: wrk, curl, backend, tunnels);" \
+       "kernel DAMON threads (kdamond): ${KDAMONDS:-0}."
+  echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency, $ROUNDS round(s) over all systems in turn, each row its median round by req/s" \
+       "(errors: all rounds), after a $WARMUP warm-up per system ($WARMUP_100K before 100 KiB); one $BIG_MIB MiB" \
        "download and upload with curl (after an unrecorded one each), size and sha256 checked; MB/s = 10^6 bytes/s."
   echo
   echo "Each cell: figure (figure / nginx one hop's, figure / localtunnel's). Higher is better for req/s and MB/s," \
@@ -366,6 +404,12 @@ COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
        "localtunnel's relay and agent are its server and client node processes."
   echo
   echo "$TABLE"
+  echo
+  for key in 1k 100k; do
+    line="req/s of each round, ${key/k/ KiB}:"
+    for s in $SYSTEMS; do line+=" ${NAME[$s]} ${RATES[$s.$key]};"; done
+    echo "${line%;}."
+  done
   if [ "${#FAILED[@]}" -gt 0 ]; then
     echo; echo "Failed checks:"; printf -- '- %s\n' "${FAILED[@]}"
   fi
