@@ -75,9 +75,9 @@ final class ServerCommand implements Callable<Integer> {
     int maxTunnelsPerAgent = RelayConfig.defaults().maxTunnelsPerAgent();
 
     @Option(names = "--max-streams-per-tunnel", paramLabel = "N",
-            description = "Exchanges one tunnel carries at once, a keep-alive visitor connection's counting for up to "
-                    + RelayConfig.DEFAULT_STREAM_KEEP_SECONDS + " s between its requests; visitors beyond get a 503 "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Exchanges one tunnel carries at once; visitors beyond get a 503 (default: ${DEFAULT-VALUE}). "
+                    + "A keep-alive visitor connection keeps its stream for up to " + RelayConfig.DEFAULT_STREAM_KEEP_SECONDS
+                    + " s between its requests, and gives it up to a new request at this limit.")
     int maxStreamsPerTunnel = RelayConfig.defaults().maxStreamsPerTunnel();
 
     @Mixin

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -38,8 +38,8 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
     private final PublicUrls urls;
     private final AgentTokens.Token token;
     private final List<Tunnel> tunnels = new ArrayList<>();
-    /** Streams waiting for their visitor connection's next request, on any event loop. */
-    private final Set<Http2StreamChannel> keptStreams = ConcurrentHashMap.newKeySet();
+    /** Streams waiting for their visitor connection's next request, on any event loop, and their tunnels. */
+    private final Map<Http2StreamChannel, Tunnel> keptStreams = new ConcurrentHashMap<>();
     private volatile boolean goingAway;
     private Channel channel;
     private boolean multiplexing;
@@ -59,18 +59,35 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
      * Parks {@code stream} between two exchanges of its visitor connection. False when the agent is going
      * away (it sent GOAWAY and waits for its streams to end): close the stream instead.
      */
-    boolean keep(Http2StreamChannel stream) {
+    boolean keep(Http2StreamChannel stream, Tunnel tunnel) {
         if (goingAway) {
             return false;
         }
-        keptStreams.add(stream);
-        // GOAWAY may have swept the parked streams between the check and the add
-        return !goingAway || !keptStreams.remove(stream);
+        keptStreams.put(stream, tunnel);
+        // GOAWAY may have swept the parked streams between the check and the put
+        return !goingAway || keptStreams.remove(stream) == null;
     }
 
-    /** Takes a parked stream back, for the next exchange or to close it; false when GOAWAY closed it. */
+    /**
+     * Takes a parked stream back, for the next exchange or to close it; false when GOAWAY or
+     * {@link #evictKept} closed it.
+     */
     boolean take(Http2StreamChannel stream) {
-        return keptStreams.remove(stream);
+        return keptStreams.remove(stream) != null;
+    }
+
+    /**
+     * Closes one of {@code tunnel}'s parked streams, so that a request can have its place; false when it
+     * has none. Only at a tunnel's stream limit, hence the walk over all parked streams.
+     */
+    boolean evictKept(Tunnel tunnel) {
+        for (Map.Entry<Http2StreamChannel, Tunnel> kept : keptStreams.entrySet()) {
+            if (kept.getValue() == tunnel && keptStreams.remove(kept.getKey(), tunnel)) {
+                kept.getKey().close();
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -93,8 +110,8 @@ final class AgentSession extends ChannelInboundHandlerAdapter {
         } else if (msg instanceof Http2GoAwayFrame goAway) {
             goAway.release();
             goingAway = true; // a draining agent counts its streams down: parked ones are not in flight
-            for (Http2StreamChannel stream : keptStreams) {
-                if (keptStreams.remove(stream)) {
+            for (Http2StreamChannel stream : keptStreams.keySet()) {
+                if (keptStreams.remove(stream) != null) {
                     stream.close();
                 }
             }

@@ -46,12 +46,17 @@ final class Exchange {
     private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig()
             .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(256 * 1024).setMaxChunkSize(Transport.CHUNK);
 
-    /**
-     * Told when the exchange is over, whether the visitor connection may carry another request, and the
-     * stream that may carry it, or null.
-     */
+    /** Told what becomes of the visitor connection and the stream as the exchange ends. */
     interface Done {
-        void exchangeDone(boolean keepAlive, Http2StreamChannel reusable);
+        /**
+         * Request and response are both through {@code stream}, which may carry the connection's next
+         * request: told before the visitor has the response's end, so that the stream is parked (and can
+         * give its place to another connection's request) by the time the visitor can send another.
+         */
+        void streamIdle(Http2StreamChannel stream);
+
+        /** The exchange is over; whether the visitor connection may carry another request. */
+        void exchangeDone(boolean keepAlive);
 
         /** The connection is a byte pipe now: the HTTP handlers leave the visitor pipeline. */
         void upgraded();
@@ -74,6 +79,8 @@ final class Exchange {
     private boolean responseDone;
     private boolean interim;
     private boolean reusable;
+    /** The stream went back to the visitor connection for its next request (see {@link Done#streamIdle}). */
+    private boolean parked;
     private boolean finished;
     private int status;
 
@@ -203,6 +210,9 @@ final class Exchange {
                 Forwarding.forward(content, visitor, stream, this::abort);
             } else if (content instanceof LastHttpContent) {
                 responseDone = true;
+                if (requestDone && reusable) {
+                    park();
+                }
                 visitor.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess()) {
                         maybeFinish();
@@ -248,11 +258,11 @@ final class Exchange {
             return;
         }
         if (requestDone && reusable) {
-            // Parked for the connection's next request; a read stays posted so its end is noticed.
-            stream.pipeline().get(StreamHandler.class).exchange = null;
-            stream.read();
+            if (!parked) {
+                park(); // the request ended after the response
+            }
             finish();
-            done.exchangeDone(keepAlive, stream);
+            done.exchangeDone(keepAlive);
             return;
         }
         if (requestDone) {
@@ -266,7 +276,15 @@ final class Exchange {
             stream.close();
         }
         finish();
-        done.exchangeDone(keepAlive, null);
+        done.exchangeDone(keepAlive);
+    }
+
+    /** The stream leaves this exchange for the connection's next; a read stays posted so its end is noticed. */
+    private void park() {
+        parked = true;
+        stream.pipeline().get(StreamHandler.class).exchange = null;
+        stream.read();
+        done.streamIdle(stream);
     }
 
     private void finish() {

@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * @param maxTunnelsPerAgent  tunnels one agent session may hold at once, unless its token says otherwise
  * @param maxStreamsPerTunnel exchanges (and TCP connections) one tunnel carries at once; 503 beyond
  * @param streamKeep          how long a stream waits, after an exchange, for its visitor connection's next
- *                            request before it closes; it counts as one of the tunnel's streams meanwhile
+ *                            request before it closes; meanwhile it counts as one of the tunnel's streams
+ *                            until a new request at the limit takes its place
  * @param heartbeat           when to ping a quiet agent, and how long a silent one keeps its tunnels
  * @param tls                 HTTPS and wss:// on {@code port}; null for plain HTTP
  */

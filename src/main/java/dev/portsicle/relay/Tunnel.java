@@ -23,7 +23,8 @@ final class Tunnel {
 
     /**
      * {@code maxStreams}: visitor exchanges, streams parked between keep-alive requests, and TCP
-     * connections it carries at once; more get refused.
+     * connections it carries at once. At the limit a parked stream gives its place to a new one; with none
+     * parked, the new one is refused.
      */
     Tunnel(String id, String kind, AgentSession session, Access access, int maxStreams) {
         this.id = id;
@@ -81,11 +82,12 @@ final class Tunnel {
      */
     Future<Http2StreamChannel> openStream(ChannelHandler handler) {
         Channel sessionChannel = session.channel();
-        if (streams.incrementAndGet() > maxStreams) {
+        // An idle keep-alive connection's stream makes way, as a pool drops an idle connection: its close
+        // gives back the place it held (on the session's loop, before this open runs there).
+        if (streams.incrementAndGet() > maxStreams && !session.evictKept(this)) {
             streams.decrementAndGet();
             return sessionChannel.eventLoop().newFailedFuture(new IllegalStateException(
-                    "it already carries " + maxStreams + " streams at once (exchanges, and keep-alive connections "
-                    + "between their requests), the most its relay allows"));
+                    "it already carries " + maxStreams + " streams at once, the most its relay allows"));
         }
         Future<Http2StreamChannel> opened = new Http2StreamChannelBootstrap(sessionChannel)
                 .option(ChannelOption.AUTO_READ, false)

@@ -141,25 +141,24 @@ final class VisitorHandler extends ChannelInboundHandlerAdapter implements Excha
     }
 
     @Override
-    public void exchangeDone(boolean keepAlive, Http2StreamChannel reusable) {
-        Tunnel tunnel = exchange.tunnel();
+    public void streamIdle(Http2StreamChannel stream) {
+        keep(stream, exchange.tunnel());
+    }
+
+    @Override
+    public void exchangeDone(boolean keepAlive) {
         exchange = null;
         relay.inFlight().end();
         if (keepAlive && !relay.inFlight().draining()) {
-            if (reusable != null) {
-                keep(reusable, tunnel);
-            }
             ctx.read();
         } else {
-            if (reusable != null) {
-                reusable.close();
-            }
+            takeKeptStream(null);
             ctx.close();
         }
     }
 
     private void keep(Http2StreamChannel stream, Tunnel tunnel) {
-        if (!tunnel.session().keep(stream)) {
+        if (!tunnel.session().keep(stream, tunnel)) {
             stream.close();
             return;
         }
