@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -50,6 +51,10 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     private final Events events;
     private LocalPool pool;
     private boolean welcomed;
+    /** The WebSocket handshake completed: the relay took us for an agent. */
+    private boolean upgraded;
+    /** A failure of this session was told to {@link #events}: its close needs no word of its own. */
+    private boolean reported;
     /** The TLS handshake failed and was reported: what follows (the decoder's exception) is its echo. */
     private boolean tlsFailed;
     private io.netty.channel.Channel channel;
@@ -70,17 +75,22 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+            upgraded = true;
             ctx.writeAndFlush(new Hello(Protocol.VERSION));
         } else if (evt instanceof SslHandshakeCompletionEvent tls && !tls.isSuccess()) {
             tlsFailed = true;
-            RelayCertificateCheck.Refused refused = certificateRefusal(tls.cause());
+            RelayCertificateCheck.Refused refused = causeOf(tls.cause(), RelayCertificateCheck.Refused.class);
             if (refused != null) {
-                events.failed(refused.getMessage(), true); // a definite no, not a network blip
+                fail(refused.getMessage(), true); // a definite no, not a network blip
+            } else if (causeOf(tls.cause(), NotSslRecordException.class) != null) {
+                // its answer would otherwise be logged as a hex dump, again at every retry
+                fail("the relay at " + config.server().getAuthority() + " does not speak TLS (it answered "
+                        + "in plain text): use http:// (or ws://) for a relay without TLS", true);
             } else {
-                events.failed("TLS handshake with the relay failed: " + tls.cause().getMessage(), false);
+                fail("TLS handshake with the relay failed: " + tls.cause().getMessage(), false);
             }
         } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            events.failed("the relay did not answer the WebSocket handshake", false);
+            fail("the relay did not answer the WebSocket handshake", false);
             ctx.close();
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -102,7 +112,7 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                     stream.pipeline().addLast(Forwarding.resumer(), new LocalExchange(config, pool()));
                 }
             }
-        }, config.heartbeat(), () -> events.failed("the relay has been silent for "
+        }, config.heartbeat(), () -> fail("the relay has been silent for "
                 + config.heartbeat().timeoutText(), false));
         AgentConfig.Access access = config.access();
         ctx.writeAndFlush(new Bind(1, config.kind(), resume == null ? null : resume.resume(),
@@ -121,7 +131,7 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
             events.refused(refused.message());
             ctx.close();
         } else if (msg instanceof ControlMessage other) {
-            events.failed("the relay sent an unexpected " + other.getClass().getSimpleName(), false);
+            fail("the relay sent an unexpected " + other.getClass().getSimpleName(), false);
             ctx.close();
         } else {
             ReferenceCountUtil.release(msg);
@@ -146,13 +156,25 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
         if (pool != null) {
             pool.close();
         }
+        if (!upgraded && !reported) {
+            // A relay with TLS closes on a plain-text request, with nothing to say: say what it may mean.
+            String scheme = config.server().getScheme();
+            fail("the relay at " + config.server().getAuthority() + " closed the connection during the WebSocket handshake"
+                 + ("http".equals(scheme) || "ws".equals(scheme) ? " (a relay with TLS needs https:// or wss://)" : ""),
+                 false);
+        }
         ctx.fireChannelInactive();
     }
 
-    private static RelayCertificateCheck.Refused certificateRefusal(Throwable cause) {
+    private void fail(String message, boolean definite) {
+        reported = true;
+        events.failed(message, definite);
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable cause, Class<T> type) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof RelayCertificateCheck.Refused refused) {
-                return refused;
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
         return null;
@@ -171,9 +193,9 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
             String reason = response == null ? handshake.getMessage()
                     : response.status() + (response.headers().contains(Protocol.REFUSAL_HEADER)
                                            ? ": " + response.headers().get(Protocol.REFUSAL_HEADER) : "");
-            events.failed("the relay refused the connection: " + reason, status >= 400 && status < 500);
+            fail("the relay refused the connection: " + reason, status >= 400 && status < 500);
         } else {
-            events.failed(String.valueOf(cause.getMessage()), false);
+            fail(String.valueOf(cause.getMessage()), false);
         }
         ctx.close();
     }

@@ -7,6 +7,7 @@ import dev.portsicle.relay.PortRange;
 import dev.portsicle.relay.Relay;
 import dev.portsicle.relay.RelayConfig;
 import dev.portsicle.relay.RelayTls;
+import dev.portsicle.testing.Conditions;
 import dev.portsicle.testing.Origin;
 import dev.portsicle.testing.RawHttpClient;
 import dev.portsicle.testing.RawHttpClient.RawResponse;
@@ -23,12 +24,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -124,6 +129,32 @@ class TlsTest {
         startRelay(loopback, UnaryOperator.identity());
         startAgent(RelayTrust.SYSTEM);
         assertThat(refusal()).startsWith("relay certificate not trusted: CN=127.0.0.1");
+    }
+
+    @Test
+    void anAgentDiallingWssToARelayWithoutTlsIsToldSoAndStops() throws Exception {
+        relay = Relay.start(RelayConfig.defaults().withBind("127.0.0.1", 0));
+        startAgent(new RelayTrust(pki.caPem(), false));
+        assertThat(refusal()).isEqualTo("the relay at 127.0.0.1:" + relay.port() + " does not speak TLS (it answered "
+                                        + "in plain text): use http:// (or ws://) for a relay without TLS");
+    }
+
+    @Test
+    void anAgentDiallingPlainHttpToATlsRelaySaysWhatItMayMean() throws Exception {
+        startRelay(loopback, UnaryOperator.identity());
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream err = System.err;
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8)); // slf4j-simple writes to System.err as it is then
+        try {
+            agent = Agent.start(AgentConfig.http(URI.create("http://127.0.0.1:" + relay.port()), "127.0.0.1", origin.port()));
+            String expected = "the relay at 127.0.0.1:" + relay.port() + " closed the connection during the WebSocket "
+                              + "handshake (a relay with TLS needs https:// or wss://)";
+            Conditions.await("the agent's log says: " + expected, Duration.ofSeconds(10),
+                    () -> log.toString(StandardCharsets.UTF_8).contains(expected));
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(agent.publicUrl()).isNotDone(); // it goes on trying: the relay may be restarting
     }
 
     @Test
