@@ -36,12 +36,7 @@ class LimitsTest {
     @Test
     void exchangesBeyondATunnelsStreamCapGetA503AndTheTunnelServesAgainOnceTheyEnd() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        origin = Origin.start().handle((request, response) -> {
-            if (request.target().equals("/hold")) {
-                release.await(20, TimeUnit.SECONDS);
-            }
-            response.status(200).body("done " + request.target());
-        });
+        origin = holdingOrigin(release);
         tunnel = TunnelFixture.start(origin.port(), config -> config.withMaxStreamsPerTunnel(2), UnaryOperator.identity());
         URI url = URI.create(tunnel.url);
 
@@ -69,6 +64,30 @@ class LimitsTest {
     }
 
     @Test
+    void atTheLimitAParkedStreamMakesWayButAnExchangeInFlightDoesNot() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        origin = holdingOrigin(release);
+        tunnel = TunnelFixture.start(origin.port(), config -> config.withMaxStreamsPerTunnel(1), UnaryOperator.identity());
+        URI url = URI.create(tunnel.url);
+        try (RawHttpClient idle = new RawHttpClient(url.getHost(), url.getPort());
+             RawHttpClient holder = new RawHttpClient(url.getHost(), url.getPort())) {
+            idle.send("GET " + url.getPath() + "first HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThat(idle.read().bodyText()).isEqualTo("done /first"); // its stream stays parked, in the one place
+            holder.send("GET " + url.getPath() + "hold HTTP/1.1\r\nHost: h\r\n\r\n");
+            origin.awaitRequests(2, Duration.ofSeconds(10)); // the parked stream made way: /hold is in flight
+
+            idle.send("GET " + url.getPath() + "second HTTP/1.1\r\nHost: h\r\n\r\n");
+            RawResponse refused = idle.read();
+            assertThat(refused.status()).as("the exchange in flight keeps its stream").isEqualTo(503);
+            assertThat(refused.bodyText()).contains("already carries 1 streams at once");
+
+            release.countDown();
+            assertThat(holder.read().bodyText()).isEqualTo("done /hold");
+        }
+        assertThat(get(url, "again").bodyText()).isEqualTo("done /again");
+    }
+
+    @Test
     void bindsBeyondAnAgentsTunnelCapAreRefusedWithTheReason() throws Exception {
         origin = Origin.start();
         tunnel = TunnelFixture.start(origin.port(), config -> config.withMaxTunnelsPerAgent(2), UnaryOperator.identity());
@@ -84,6 +103,16 @@ class LimitsTest {
                     "this agent already holds 2 tunnel(s), the most this relay allows it")));
         }
         assertThat(get(URI.create(tunnel.url), "still").status()).isEqualTo(200); // other agents are not affected
+    }
+
+    /** A local server that answers /hold once {@code release} opens, anything else at once. */
+    private static Origin holdingOrigin(CountDownLatch release) throws Exception {
+        return Origin.start().handle((request, response) -> {
+            if (request.target().equals("/hold")) {
+                release.await(20, TimeUnit.SECONDS);
+            }
+            response.status(200).body("done " + request.target());
+        });
     }
 
     private static RawResponse get(URI url, String path) throws Exception {
