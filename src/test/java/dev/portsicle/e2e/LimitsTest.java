@@ -36,9 +36,7 @@ class LimitsTest {
     @Test
     void exchangesBeyondATunnelsStreamCapGetA503AndTheTunnelServesAgainOnceTheyEnd() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        origin = holdingOrigin(release);
-        tunnel = TunnelFixture.start(origin.port(), config -> config.withMaxStreamsPerTunnel(2), UnaryOperator.identity());
-        URI url = URI.create(tunnel.url);
+        URI url = startHolding(2, release);
 
         List<RawHttpClient> held = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -66,9 +64,7 @@ class LimitsTest {
     @Test
     void atTheLimitAParkedStreamMakesWayButAnExchangeInFlightDoesNot() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        origin = holdingOrigin(release);
-        tunnel = TunnelFixture.start(origin.port(), config -> config.withMaxStreamsPerTunnel(1), UnaryOperator.identity());
-        URI url = URI.create(tunnel.url);
+        URI url = startHolding(1, release);
         try (RawHttpClient idle = new RawHttpClient(url.getHost(), url.getPort());
              RawHttpClient holder = new RawHttpClient(url.getHost(), url.getPort())) {
             idle.send("GET " + url.getPath() + "first HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -105,14 +101,20 @@ class LimitsTest {
         assertThat(get(URI.create(tunnel.url), "still").status()).isEqualTo(200); // other agents are not affected
     }
 
-    /** A local server that answers /hold once {@code release} opens, anything else at once. */
-    private static Origin holdingOrigin(CountDownLatch release) throws Exception {
-        return Origin.start().handle((request, response) -> {
+    /**
+     * A tunnel of at most {@code maxStreams} streams at once, to a local server that answers /hold once
+     * {@code release} opens and anything else at once; returns the tunnel's URL.
+     */
+    private URI startHolding(int maxStreams, CountDownLatch release) throws Exception {
+        origin = Origin.start().handle((request, response) -> {
             if (request.target().equals("/hold")) {
                 release.await(20, TimeUnit.SECONDS);
             }
             response.status(200).body("done " + request.target());
         });
+        tunnel = TunnelFixture.start(origin.port(), config -> config.withMaxStreamsPerTunnel(maxStreams),
+                UnaryOperator.identity());
+        return URI.create(tunnel.url);
     }
 
     private static RawResponse get(URI url, String path) throws Exception {
