@@ -87,7 +87,8 @@ final class Tunnel {
         if (streams.incrementAndGet() > maxStreams && !session.evictKept(this)) {
             streams.decrementAndGet();
             return sessionChannel.eventLoop().newFailedFuture(new IllegalStateException(
-                    "it already carries " + maxStreams + " streams at once, the most its relay allows"));
+                    "it already carries " + maxStreams + (maxStreams == 1 ? " stream" : " streams")
+                    + " at once, the most its relay allows"));
         }
         Future<Http2StreamChannel> opened = new Http2StreamChannelBootstrap(sessionChannel)
                 .option(ChannelOption.AUTO_READ, false)

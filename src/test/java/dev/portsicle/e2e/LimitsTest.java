@@ -75,7 +75,7 @@ class LimitsTest {
             idle.send("GET " + url.getPath() + "second HTTP/1.1\r\nHost: h\r\n\r\n");
             RawResponse refused = idle.read();
             assertThat(refused.status()).as("the exchange in flight keeps its stream").isEqualTo(503);
-            assertThat(refused.bodyText()).contains("already carries 1 streams at once");
+            assertThat(refused.bodyText()).contains("already carries 1 stream at once");
 
             release.countDown();
             assertThat(holder.read().bodyText()).isEqualTo("done /hold");
