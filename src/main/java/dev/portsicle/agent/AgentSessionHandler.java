@@ -158,10 +158,9 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
         }
         if (!upgraded && !reported) {
             // A relay with TLS closes on a plain-text request, with nothing to say: say what it may mean.
-            String scheme = config.server().getScheme();
+            boolean plain = "ws".equals(config.tunnelUri().getScheme());
             fail("the relay at " + config.server().getAuthority() + " closed the connection during the WebSocket handshake"
-                 + ("http".equals(scheme) || "ws".equals(scheme) ? " (a relay with TLS needs https:// or wss://)" : ""),
-                 false);
+                 + (plain ? " (a relay with TLS needs https:// or wss://)" : ""), false);
         }
         ctx.fireChannelInactive();
     }
