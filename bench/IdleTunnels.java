@@ -12,13 +12,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Many idle agents for a relay: each opens its own session (WebSocket), says hello, binds one http
- * tunnel, and then only answers what keeps a session alive (HTTP/2 SETTINGS and PING acks). Used by
+ * Many idle agents for a relay: each opens its own session (WebSocket), says hello, binds its http
+ * tunnels, and then only answers what keeps a session alive (HTTP/2 SETTINGS and PING acks). Used by
  * bench/idle-tunnels.sh to see what N idle tunnels cost a relay.
  *
- * <p>Usage: {@code java IdleTunnels.java RELAY_PORT COUNT HOLD_SECONDS PROTOCOL_VERSION}. Prints
- * "bound N" when all are bound (or what failed), keeps them for HOLD_SECONDS, then prints how many
- * were still up.
+ * <p>Usage: {@code java IdleTunnels.java RELAY_PORT COUNT HOLD_SECONDS PROTOCOL_VERSION [PER_SESSION]}:
+ * COUNT tunnels, PER_SESSION (default 1) on each session. Prints "bound N of COUNT" when all are bound
+ * (or what failed), keeps them for HOLD_SECONDS, then prints how many were still up.
  */
 public final class IdleTunnels {
     private static final int IN_FLIGHT = 200; // handshakes at once
@@ -30,15 +30,19 @@ public final class IdleTunnels {
         int count = Integer.parseInt(args[1]);
         long holdSeconds = Long.parseLong(args[2]);
         protocolVersion = Integer.parseInt(args[3]);
+        int perSession = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        if (perSession < 1 || count % perSession != 0) {
+            throw new IllegalArgumentException("PER_SESSION must be at least 1 and divide COUNT");
+        }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         URI uri = URI.create("ws://127.0.0.1:" + port + "/_portsicle/tunnel");
         Semaphore inFlight = new Semaphore(IN_FLIGHT);
         List<Session> sessions = new ArrayList<>();
         AtomicInteger failed = new AtomicInteger();
         long start = System.nanoTime();
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < count / perSession; i++) {
             inFlight.acquire();
-            Session session = new Session();
+            Session session = new Session(perSession);
             sessions.add(session);
             session.bound.whenComplete((url, e) -> {
                 if (e != null && failed.incrementAndGet() <= 3) {
@@ -55,11 +59,13 @@ public final class IdleTunnels {
                     });
         }
         inFlight.acquire(IN_FLIGHT); // all answered
-        long bound = sessions.stream().filter(s -> !s.bound.isCompletedExceptionally()).count();
-        System.out.printf("bound %d of %d in %.1f s%n", bound, count, (System.nanoTime() - start) / 1e9);
+        long bound = sessions.stream().filter(s -> !s.bound.isCompletedExceptionally()).count() * perSession;
+        System.out.printf("bound %d of %d in %.1f s (%d sessions)%n", bound, count, (System.nanoTime() - start) / 1e9,
+                          sessions.size());
         System.out.flush();
         TimeUnit.SECONDS.sleep(holdSeconds);
-        long up = sessions.stream().filter(s -> !s.bound.isCompletedExceptionally() && s.closed.isEmpty()).count();
+        long up = sessions.stream().filter(s -> !s.bound.isCompletedExceptionally() && s.closed.isEmpty()).count()
+                  * perSession;
         System.out.printf("still up after %d s: %d%n", holdSeconds, up);
         System.exit(0);
     }
@@ -68,10 +74,16 @@ public final class IdleTunnels {
     private static final class Session implements WebSocket.Listener {
         final CompletableFuture<String> bound = new CompletableFuture<>();
         final List<String> closed = new ArrayList<>();
+        private final int tunnels;
+        private int boundSoFar;
         private final StringBuilder text = new StringBuilder();
         private ByteBuffer h2 = ByteBuffer.allocate(0);
         private boolean prefaceSeen;
         private CompletableFuture<?> sending = CompletableFuture.completedFuture(null);
+
+        Session(int tunnels) {
+            this.tunnels = tunnels;
+        }
 
         @Override
         public void onOpen(WebSocket ws) {
@@ -87,9 +99,13 @@ public final class IdleTunnels {
                 text.setLength(0);
                 if (message.contains("\"welcome\"")) {
                     send(ws, frame(4, 0, new byte[0])); // our SETTINGS: the HTTP/2 server preface
-                    send(ws, "{\"type\":\"bind\",\"ref\":1,\"kind\":\"http\"}");
+                    for (int ref = 1; ref <= tunnels; ref++) {
+                        send(ws, "{\"type\":\"bind\",\"ref\":" + ref + ",\"kind\":\"http\"}");
+                    }
                 } else if (message.contains("\"bound\"")) {
-                    bound.complete(message);
+                    if (++boundSoFar == tunnels) {
+                        bound.complete(message);
+                    }
                 } else {
                     bound.completeExceptionally(new IllegalStateException(message));
                 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Idle tunnels (issue 6): what N idle tunnels cost a relay. A real relay (./portsicle server), a real
-# agent with one busy tunnel in front of nginx, and IDLE_TUNNELS simulated agents (bench/IdleTunnels.java:
-# one session each, hello, bind, then only the HTTP/2 acks that keep a session alive). Prints the relay's
-# RSS before and with the idle tunnels, and the latency of the busy tunnel while they are held.
+# agent with one busy tunnel in front of nginx, and IDLE_TUNNELS tunnels of simulated agents
+# (bench/IdleTunnels.java: a session each, hello, bind, then only the HTTP/2 acks that keep a session
+# alive; IDLE_PER_SESSION tunnels on each session, one by default). Prints the relay's RSS before and with
+# the idle tunnels, and the latency of the busy tunnel while they are held.
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-COUNT="${IDLE_TUNNELS:-10000}"         # simulated agents, one tunnel each
+COUNT="${IDLE_TUNNELS:-10000}"         # idle tunnels
+PER_SESSION="${IDLE_PER_SESSION:-1}"   # tunnels on each simulated agent's session (it must divide COUNT)
 HOLD="${IDLE_HOLD:-90}"                # seconds they stay after all are bound (longer than a heartbeat timeout)
 DURATION="${BENCH_DURATION:-10s}"      # wrk run against the busy tunnel while the idle ones are held
 
@@ -26,7 +28,10 @@ SINK_PORT="$(free_port)" ORIGIN_PORT="$(free_port)" PT_PORT="$(free_port)"
 origin_nginx_conf "$ORIGIN_PORT" "$SINK_PORT" "" >"$WORK/origin.conf"
 start_nginx origin "$WORK/origin.conf" "$ORIGIN_PORT"
 
-start_bg pt-relay "$ROOT/portsicle" server --port "$PT_PORT" --bind 127.0.0.1 --secret-file "$WORK/relay.secret"
+[[ "$PER_SESSION" =~ ^[1-9][0-9]*$ ]] && (( COUNT % PER_SESSION == 0 )) ||
+  die "IDLE_PER_SESSION ($PER_SESSION) must be a positive number that divides IDLE_TUNNELS ($COUNT)"
+start_bg pt-relay "$ROOT/portsicle" server --port "$PT_PORT" --bind 127.0.0.1 --secret-file "$WORK/relay.secret" \
+  --max-tunnels-per-agent "$PER_SESSION" # what the simulated agents need, at least the one the real agent needs
 RELAY_PID=$BG_PID
 wait_port "$PT_PORT" "portsicle relay" 60
 start_bg pt-agent "$ROOT/portsicle" http -p "$ORIGIN_PORT" --server "http://127.0.0.1:$PT_PORT"
@@ -50,7 +55,7 @@ log "before: relay $(( BEFORE_RSS / 1024 )) MiB; busy tunnel: $BEFORE_LAT"
 mkdir -p "$WORK/classes"
 javac -d "$WORK/classes" "$BENCH_DIR/IdleTunnels.java" || die "could not compile bench/IdleTunnels.java"
 PROTOCOL="$("$ROOT/portsicle" --version | sed -n 's/.*(protocol \([0-9]*\)).*/\1/p')"
-start_bg idle java -Xmx1g -cp "$WORK/classes" IdleTunnels "$PT_PORT" "$COUNT" "$HOLD" "$PROTOCOL"
+start_bg idle java -Xmx1g -cp "$WORK/classes" IdleTunnels "$PT_PORT" "$COUNT" "$HOLD" "$PROTOCOL" "$PER_SESSION"
 line="$(wait_line "$WORK/idle.log" '^bound ' 'IdleTunnels' 600)"
 log "$line"
 case "$line" in
@@ -67,6 +72,6 @@ line="$(wait_line "$WORK/idle.log" '^still up' 'IdleTunnels' $(( HOLD + 60 )))"
 
 printf '\n| relay | RSS MiB | busy tunnel (wrk -t1, one connection; eight) | origin nginx directly, same moment |\n|---|---|---|---|\n'
 printf '| no idle tunnels | %d | %s | %s |\n' "$(( BEFORE_RSS / 1024 ))" "$BEFORE_LAT" "$BEFORE_DIRECT"
-printf '| %s | %d | %s | %s |\n' "${COUNT} idle tunnels (${WITH_FDS} fds)" "$(( WITH_RSS / 1024 ))" "$WITH_LAT" \
+printf '| %s | %d | %s | %s |\n' "${COUNT} idle tunnels, ${PER_SESSION} per session (${WITH_FDS} fds)" "$(( WITH_RSS / 1024 ))" "$WITH_LAT" \
   "$WITH_DIRECT"
 printf '\nIdleTunnels: %s\n' "$line"
