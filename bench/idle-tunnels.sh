@@ -53,9 +53,11 @@ BEFORE_DIRECT="$(latency "$DIRECT_URL")"
 log "before: relay $(( BEFORE_RSS / 1024 )) MiB; busy tunnel: $BEFORE_LAT"
 
 mkdir -p "$WORK/classes"
-javac -d "$WORK/classes" "$BENCH_DIR/IdleTunnels.java" || die "could not compile bench/IdleTunnels.java"
+# The simulator is built on Netty, from the jar the launcher built (it carries Netty).
+javac -cp "$ROOT/target/portsicle.jar" -d "$WORK/classes" "$BENCH_DIR/IdleTunnels.java" ||
+  die "could not compile bench/IdleTunnels.java"
 PROTOCOL="$("$ROOT/portsicle" --version | sed -n 's/.*(protocol \([0-9]*\)).*/\1/p')"
-start_bg idle java -Xmx1g -cp "$WORK/classes" IdleTunnels "$PT_PORT" "$COUNT" "$HOLD" "$PROTOCOL" "$PER_SESSION"
+start_bg idle java -Xmx512m -cp "$WORK/classes:$ROOT/target/portsicle.jar" IdleTunnels "$PT_PORT" "$COUNT" "$HOLD" "$PROTOCOL" "$PER_SESSION"
 line="$(wait_line "$WORK/idle.log" '^bound ' 'IdleTunnels' 600)"
 log "$line"
 case "$line" in
