@@ -87,7 +87,8 @@ class FrameUnmaskerTest {
         channel.finishAndReleaseAll();
     }
 
-    private static byte[] encodeMasked(List<WebSocketFrame> frames) {
+    /** {@code frames} as a client sends them: masked, with random keys, by Netty's own encoder. */
+    static byte[] encodeMasked(List<WebSocketFrame> frames) {
         EmbeddedChannel encoder = new EmbeddedChannel(new WebSocket13FrameEncoder(true));
         frames.forEach(frame -> encoder.writeOutbound(frame.retainedDuplicate()));
         ByteBuf wire = Unpooled.buffer();
