@@ -152,7 +152,7 @@ public final class IdleTunnels {
 
         private void control(Channel ch, String message) {
             if (message.contains("\"welcome\"")) {
-                ch.write(binary(frame(SETTINGS, 0, Unpooled.EMPTY_BUFFER))); // the HTTP/2 server preface
+                ch.write(frame(SETTINGS, 0, Unpooled.EMPTY_BUFFER)); // the HTTP/2 server preface
                 for (int ref = 1; ref <= tunnels; ref++) {
                     ch.write(new TextWebSocketFrame("{\"type\":\"bind\",\"ref\":" + ref + ",\"kind\":\"http\"}"));
                 }
@@ -186,7 +186,7 @@ public final class IdleTunnels {
                 int flags = h2.getUnsignedByte(h2.readerIndex() + 4);
                 ByteBuf payload = h2.slice(h2.readerIndex() + 9, length);
                 if ((type == SETTINGS || type == PING) && (flags & ACK) == 0) {
-                    ch.write(binary(frame(type, ACK, type == PING ? payload : Unpooled.EMPTY_BUFFER)));
+                    ch.write(frame(type, ACK, type == PING ? payload : Unpooled.EMPTY_BUFFER));
                     acked = true;
                 }
                 h2.skipBytes(9 + length);
@@ -214,14 +214,11 @@ public final class IdleTunnels {
             ctx.close();
         }
 
-        private static BinaryWebSocketFrame binary(ByteBuf frame) {
-            return new BinaryWebSocketFrame(frame);
-        }
-
-        private static ByteBuf frame(int type, int flags, ByteBuf payload) {
+        /** An HTTP/2 frame on stream 0, in a WebSocket frame of its own. */
+        private static BinaryWebSocketFrame frame(int type, int flags, ByteBuf payload) {
             ByteBuf frame = Unpooled.buffer(9 + payload.readableBytes());
             frame.writeMedium(payload.readableBytes()).writeByte(type).writeByte(flags).writeInt(0);
-            return frame.writeBytes(payload);
+            return new BinaryWebSocketFrame(frame.writeBytes(payload));
         }
     }
 }
