@@ -15,7 +15,7 @@ CONNS="${BENCH_CONNECTIONS:-32}"         # wrk -c
 THREADS="${BENCH_THREADS:-2}"            # wrk -t
 BIG_MIB="${BENCH_BIG_MIB:-100}"          # size of the download and the upload
 TRANSFERS="${BENCH_TRANSFERS:-3}"        # timed downloads and uploads per system; the table shows the median
-WARM_TRANSFERS="${BENCH_WARM_TRANSFERS:-3}"  # unrecorded downloads and uploads per system before them
+WARM_TRANSFERS="${BENCH_WARM_TRANSFERS:-10}"  # unrecorded downloads and uploads per system before them
 SYSTEMS="${BENCH_SYSTEMS:-direct nginx localtunnel portsicle}"
 RESULTS="${BENCH_RESULTS:-$BENCH_DIR/results}"
 LT_NAME=benchlt LT_DOMAIN=lt.test        # localtunnel: fixed subdomain, sent as the Host header
@@ -306,9 +306,11 @@ warm_up() {
   done
 }
 
-# Unrecorded 100 MiB downloads and uploads (the bulk paths, which the 100 KiB run does not all cover; a
-# Portsicle relay compiles with C2 only, and its first uploads here went 90, 205, 220, 230, 290 MB/s, then
-# 300-350). The first download is the checked one.
+# Unrecorded 100 MiB downloads and uploads (the bulk paths, which the 100 KiB run does not all cover). A
+# Portsicle relay compiles with C2 only, which takes a method's ten-thousandth call, and an upload's
+# pieces are 256 KiB: its first uploads by hand went 90, 205, 220, 230, 290, 340 MB/s, then 250-350, and
+# with three warm-ups the bench's uploads were 0.67x nginx one hop, with ten 0.97x. The first download is
+# the checked one.
 warm_transfers() {
   local i
   check_download "$1"
