@@ -309,8 +309,8 @@ warm_up() {
 # Unrecorded 100 MiB downloads and uploads (the bulk paths, which the 100 KiB run does not all cover). A
 # Portsicle relay compiles with C2 only, which takes a method's ten-thousandth call, and an upload's
 # pieces are 256 KiB: its first uploads by hand went 90, 205, 220, 230, 290, 340 MB/s, then 250-350, and
-# with three warm-ups the bench's uploads were 0.67x nginx one hop, with ten 0.97x. The first download is
-# the checked one.
+# in one bench run with three warm-ups the uploads were 0.67x nginx one hop, in one with ten 0.97x. The
+# first download is the checked one.
 warm_transfers() {
   local i
   check_download "$1"
