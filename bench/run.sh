@@ -308,7 +308,7 @@ warm_up() {
 
 # Unrecorded 100 MiB downloads and uploads (the bulk paths, which the 100 KiB run does not all cover). A
 # Portsicle relay compiles with C2 only, which takes a method's ten-thousandth call, and an upload's
-# pieces are 256 KiB: its first uploads by hand went 90, 205, 220, 230, 290, 340 MB/s, then 250-350, and
+# pieces are 256 KiB: its first uploads by hand went 89, 205, 223, 231, 287, 343 MB/s, then 250-350, and
 # in one bench run with three warm-ups the uploads were 0.67x nginx one hop, in one with ten 0.97x. The
 # first download is the checked one.
 warm_transfers() {
