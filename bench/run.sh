@@ -246,7 +246,7 @@ big_upload() {
 
 # The big download, timed: curl's own average rate (bytes / total time, connection set-up included) into
 # /dev/null, with the size checked. Not into a file: writing 100 MiB out (even to tmpfs) cost curl as much
-# as the transfer itself here (direct: 0.5-1.0 GB/s into /dev/shm against 1.1-1.3 into /dev/null), for
+# as the transfer itself here (direct: 0.5-1.0 GB/s into /dev/shm against 1.1-1.35 into /dev/null), for
 # every system alike. The bytes themselves are checked on the first unrecorded download (check_download).
 run_download() {  # run_download SYSTEM ROUND
   local s="$1" res code size speed
