@@ -253,11 +253,23 @@ run_download() {  # run_download SYSTEM ROUND
   res="$(big_download "$s" /dev/null -w '%{http_code} %{size_download} %{speed_download}' 2>&1)" || true
   read -r code size speed <<<"$res"
   if [ "$code" = 200 ] && [ "$size" = "$BIG_BYTES" ]; then
-    TRANSFER[$2|$s.dl]="$(awk -v b="$speed" 'BEGIN { printf "%.0f", b / 1e6 }')"
-    log "$s download (round $2 of $TRANSFERS): ${TRANSFER[$2|$s.dl]} MB/s, size ok"
+    record_transfer "$s" dl "$2" "$speed" "size ok"
   else
-    TRANSFER[$2|$s.dl]=FAIL; FAILED+=("$s download, round $2: $res")
-    log "$s download FAILED: $res"
+    record_transfer "$s" dl "$2" FAIL "$res"
+  fi
+}
+
+# record_transfer SYSTEM dl|ul ROUND SPEED|FAIL DETAIL: a timed transfer's MB/s (SPEED in bytes/s), or its
+# failure, which also fails the run.
+record_transfer() {
+  local s="$1" kind="$2" r="$3" speed="$4" detail="$5" what=download
+  [ "$kind" = ul ] && what=upload
+  if [ "$speed" = FAIL ]; then
+    TRANSFER[$r|$s.$kind]=FAIL; FAILED+=("$s $what, round $r: $detail")
+    log "$s $what FAILED: $detail"
+  else
+    TRANSFER[$r|$s.$kind]="$(awk -v b="$speed" 'BEGIN { printf "%.0f", b / 1e6 }')"
+    log "$s $what (round $r of $TRANSFERS): ${TRANSFER[$r|$s.$kind]} MB/s, $detail"
   fi
 }
 
@@ -283,11 +295,9 @@ run_upload() {  # run_upload SYSTEM ROUND
   read -r code speed <<<"$res"
   body="$(cat "$WORK/ul.json" 2>/dev/null || true)"
   if [ "$code" = 200 ] && [[ "$body" == *"\"bytes\":$BIG_BYTES,"* ]] && [[ "$body" == *"\"sha256\":\"$BIG_SHA\""* ]]; then
-    TRANSFER[$2|$s.ul]="$(awk -v b="$speed" 'BEGIN { printf "%.0f", b / 1e6 }')"
-    log "$s upload (round $2 of $TRANSFERS): ${TRANSFER[$2|$s.ul]} MB/s, size and sha256 ok"
+    record_transfer "$s" ul "$2" "$speed" "size and sha256 ok"
   else
-    TRANSFER[$2|$s.ul]=FAIL; FAILED+=("$s upload, round $2: $res ${body:0:200}")
-    log "$s upload FAILED: $res ${body:0:200}"
+    record_transfer "$s" ul "$2" FAIL "$res ${body:0:200}"
   fi
 }
 
